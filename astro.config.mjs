@@ -1,0 +1,13 @@
+// The site lives in site/; its fetch pipeline (site/fetch.ts) is a Hono app
+// that mounts the API before handing the rest to Astro.
+import { defineConfig } from 'astro/config';
+import cloudflare from '@astrojs/cloudflare';
+
+export default defineConfig({
+  srcDir: './site',
+  output: 'server',
+  adapter: cloudflare({ imageService: 'passthrough' }),
+  build: { inlineStylesheets: 'never' },
+  trailingSlash: 'never',
+  devToolbar: { enabled: false },
+});

@@ -1,0 +1,49 @@
+/**
+ * @module
+ * The Hono application: shared middleware, the API, the OpenAPI document,
+ * sitemaps and robots.txt. Astro's pages are mounted after it (site/fetch.ts).
+ */
+import { Hono } from 'hono';
+import { etag } from 'hono/etag';
+import { openAPIRouteHandler } from 'hono-openapi';
+import { publicCache, securityHeaders } from './http/headers';
+import { Problem } from './http/problem';
+import { locationRoutes } from './locations/routes';
+import { sitemapRoutes } from './sitemap/routes';
+
+export function createApp(): Hono {
+  const app = new Hono();
+
+  app.use(securityHeaders());
+  app.use(etag());
+  app.use(publicCache());
+
+  app.onError((error, c) => {
+    if (error instanceof Problem) return error.toResponse(new URL(c.req.url).pathname);
+    console.error('unhandled error', c.req.method, c.req.url, error);
+    return new Problem('internal', 'Une erreur inattendue est survenue ; elle a été journalisée.').toResponse();
+  });
+
+  const api = new Hono().route('/v1/locations', locationRoutes);
+  app.route('/api', api);
+  app.get(
+    '/api/openapi.json',
+    openAPIRouteHandler(app, {
+      documentation: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Guichet API',
+          version: '1.0.0',
+          description: 'Points de contact du réseau postal : adresses, services, accessibilité. Errors are RFC 9457 problem details.',
+        },
+      },
+      exclude: ['/api/openapi.json'],
+    }),
+  );
+  app.all('/api/*', (c) => {
+    throw new Problem('not-found', `Aucune ressource à l’adresse ${new URL(c.req.url).pathname}.`);
+  });
+
+  app.route('/', sitemapRoutes);
+  return app;
+}

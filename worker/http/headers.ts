@@ -1,0 +1,42 @@
+/**
+ * @module
+ * Response headers every answer carries: strict security headers, and the
+ * cache policy of public content.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+
+/**
+ * No scripts, no third parties, no framing: pages ship HTML and one
+ * same-origin stylesheet, so the policy can be this strict.
+ */
+export const securityHeaders = (): MiddlewareHandler =>
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'"],
+      formAction: ["'self'"],
+      baseUri: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
+    strictTransportSecurity: 'max-age=63072000; includeSubDomains',
+    referrerPolicy: 'strict-origin-when-cross-origin',
+    crossOriginEmbedderPolicy: false,
+    permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [] },
+  });
+
+/**
+ * Public, shared content: browsers revalidate after a minute (hours changes
+ * must show within 60 s), edge caches may serve stale while revalidating.
+ */
+export const PUBLIC_CACHE = 'public, max-age=60, stale-while-revalidate=300';
+
+/** Sets the public cache policy on successful GET/HEAD answers that chose none. */
+export const publicCache = (): MiddlewareHandler => async (c, next) => {
+  await next();
+  const method = c.req.method;
+  if ((method === 'GET' || method === 'HEAD') && c.res.status === 200 && !c.res.headers.has('cache-control')) {
+    c.res.headers.set('cache-control', PUBLIC_CACHE);
+  }
+};

@@ -1,0 +1,57 @@
+/**
+ * @module
+ * Errors as RFC 9457 problem details (`application/problem+json`).
+ * Handlers throw a {@link Problem}; the app's error handler renders it.
+ * Each `type` is a stable URI clients can switch on (see docs/api.md).
+ */
+
+export interface InvalidParam {
+  /** The parameter or field at fault, e.g. `limit` or `cursor`. */
+  name: string;
+  reason: string;
+}
+
+export const PROBLEM_TYPES = {
+  'invalid-request': { status: 400, title: 'La requête contient des paramètres invalides.' },
+  'not-found': { status: 404, title: 'Ressource introuvable.' },
+  'method-not-allowed': { status: 405, title: 'Méthode non autorisée sur cette ressource.' },
+  internal: { status: 500, title: 'Erreur interne.' },
+} as const;
+export type ProblemType = keyof typeof PROBLEM_TYPES;
+
+export const PROBLEM_BASE = '/api/problems/';
+
+export class Problem extends Error {
+  constructor(
+    readonly type: ProblemType,
+    readonly detail: string,
+    readonly invalidParams: InvalidParam[] = [],
+  ) {
+    super(detail);
+  }
+
+  get status(): number {
+    return PROBLEM_TYPES[this.type].status;
+  }
+
+  toResponse(instance?: string): Response {
+    const body = {
+      type: `${PROBLEM_BASE}${this.type}`,
+      title: PROBLEM_TYPES[this.type].title,
+      status: this.status,
+      detail: this.detail,
+      ...(instance ? { instance } : {}),
+      ...(this.invalidParams.length ? { invalid_params: this.invalidParams } : {}),
+    };
+    return new Response(JSON.stringify(body), {
+      status: this.status,
+      headers: { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store' },
+    });
+  }
+}
+
+/** A 400 naming each parameter at fault. */
+export function invalidRequest(params: InvalidParam[]): Problem {
+  const names = [...new Set(params.map((p) => p.name))];
+  return new Problem('invalid-request', `Paramètre invalide : ${names.join(', ')}.`, params);
+}

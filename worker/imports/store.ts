@@ -1,0 +1,82 @@
+/**
+ * @module
+ * Writes an {@link ImportPlan} to D1 in batches. Each batch is one D1
+ * transaction; statements stay under D1's 100 bound parameters.
+ *
+ * Bulk writes bind several rows per prepared statement instead of building a
+ * Drizzle query per row: the same SQL, and 17,000 rows load in seconds
+ * instead of 84 s (the per-statement cost dominates).
+ */
+import { getTableColumns } from 'drizzle-orm';
+import { locations } from '../../db/schema';
+import type { Database } from '../database';
+import type { ExistingLocation, ImportPlan } from './plan';
+import type { ImportedLocation } from './open-data';
+
+const STATEMENTS_PER_BATCH = 500;
+/** D1 accepts at most 100 bound parameters per statement. */
+const IDS_PER_CLOSE = 90;
+
+export async function loadExisting(db: Database): Promise<ExistingLocation[]> {
+  return db
+    .select({ id: locations.id, sourceHash: locations.sourceHash, status: locations.status, source: locations.source })
+    .from(locations)
+    .all();
+}
+
+/** Columns an import writes, in bind order: every source field of a location. */
+const WRITTEN = [
+  'id', 'name', 'sourceName', 'type', 'parentId', 'addressLine', 'addressComplement', 'lieuDit', 'postcode',
+  'commune', 'inseeCode', 'department', 'latitude', 'longitude', 'geocodePrecision', 'phone', 'timeZone',
+  'services', 'stepFreeAccess', 'source', 'sourceHash',
+] as const satisfies ReadonlyArray<keyof ImportedLocation>;
+
+const columns = getTableColumns(locations);
+const names = WRITTEN.map((key) => columns[key].name);
+
+/** Rows per statement: as many as fit in D1's 100 bound parameters. */
+const ROWS_PER_UPSERT = Math.floor(100 / (WRITTEN.length + 2));
+
+/** Insert `rows` locations, or refresh every source field and reopen those that exist. */
+function upsertSql(rows: number): string {
+  const tuple = `(${names.map(() => '?').join(', ')}, 'active', ?, ?)`;
+  return (
+    `insert into locations (${names.join(', ')}, status, created_at, updated_at) ` +
+    `values ${Array.from({ length: rows }, () => tuple).join(', ')} ` +
+    `on conflict (id) do update set ${names.filter((n) => n !== 'id').map((n) => `${n} = excluded.${n}`).join(', ')}, ` +
+    `status = 'active', closed_at = null, updated_at = excluded.updated_at`
+  );
+}
+
+function bindValues(location: ImportedLocation): unknown[] {
+  return WRITTEN.map((key) => {
+    const value = location[key];
+    if (key === 'services') return JSON.stringify(value);
+    if (key === 'stepFreeAccess') return value === null || value === undefined ? null : value ? 1 : 0;
+    return value ?? null;
+  });
+}
+
+export type WriteProgress = (done: number, total: number) => void;
+
+export async function applyImportPlan(db: Database, plan: ImportPlan, now: string, progress?: WriteProgress) {
+  const d1 = db.$client;
+  const writes = [...plan.inserts, ...plan.updates];
+  const statements: D1PreparedStatement[] = [];
+  for (let i = 0; i < writes.length; i += ROWS_PER_UPSERT) {
+    const rows = writes.slice(i, i + ROWS_PER_UPSERT);
+    statements.push(d1.prepare(upsertSql(rows.length)).bind(...rows.flatMap((l) => [...bindValues(l), now, now])));
+  }
+  for (let i = 0; i < plan.closes.length; i += IDS_PER_CLOSE) {
+    const ids = plan.closes.slice(i, i + IDS_PER_CLOSE);
+    statements.push(
+      d1.prepare(
+        `update locations set status = 'closed', closed_at = ?, updated_at = ? where id in (${ids.map(() => '?').join(', ')})`,
+      ).bind(now, now, ...ids),
+    );
+  }
+  for (let i = 0; i < statements.length; i += STATEMENTS_PER_BATCH) {
+    await d1.batch(statements.slice(i, i + STATEMENTS_PER_BATCH));
+    progress?.(Math.min(i + STATEMENTS_PER_BATCH, statements.length), statements.length);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * @module
+ * Reading locations from D1. Shared by the API routes and the pages, so a
+ * page and the API can never disagree.
+ */
+import { and, asc, count, eq, gt, inArray, max, type SQL, sql } from 'drizzle-orm';
+import { locations, type LocationRow } from '../../db/schema';
+import type { Database } from '../database';
+import type { LocationType, Service } from './catalog';
+
+export async function findLocation(db: Database, id: string): Promise<LocationRow | undefined> {
+  return db.select().from(locations).where(eq(locations.id, id)).get();
+}
+
+export interface LocationFilters {
+  types?: LocationType[];
+  /** Every listed service must be offered. */
+  services?: Service[];
+  postcode?: string;
+  department?: string;
+  status?: 'active' | 'closed' | 'all';
+}
+
+function filterConditions(filters: LocationFilters): SQL[] {
+  const where: SQL[] = [];
+  if (filters.types?.length) where.push(inArray(locations.type, filters.types));
+  if (filters.postcode) where.push(eq(locations.postcode, filters.postcode));
+  if (filters.department) where.push(eq(locations.department, filters.department));
+  if (filters.status && filters.status !== 'all') where.push(eq(locations.status, filters.status));
+  for (const service of filters.services ?? []) {
+    where.push(sql`exists (select 1 from json_each(${locations.services}) where json_each.value = ${service})`);
+  }
+  return where;
+}
+
+/** One page of locations in id order, starting after `afterId`. */
+export async function listLocations(
+  db: Database,
+  filters: LocationFilters,
+  page: { afterId?: string; limit: number },
+): Promise<{ rows: LocationRow[]; hasMore: boolean }> {
+  const where = filterConditions(filters);
+  if (page.afterId) where.push(gt(locations.id, page.afterId));
+  const rows = await db
+    .select()
+    .from(locations)
+    .where(and(...where))
+    .orderBy(asc(locations.id))
+    .limit(page.limit + 1)
+    .all();
+  return { rows: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
+}
+
+export interface CommuneSummary {
+  inseeCode: string;
+  commune: string;
+  postcode: string;
+  department: string;
+  locations: number;
+}
+
+/** Active locations of one commune, paged for the commune page. */
+export async function listCommuneLocations(
+  db: Database,
+  inseeCode: string,
+  page: { offset: number; limit: number },
+): Promise<{ rows: LocationRow[]; total: number }> {
+  const where = and(eq(locations.inseeCode, inseeCode), eq(locations.status, 'active'));
+  const [rows, totals] = await db.batch([
+    db.select().from(locations).where(where).orderBy(asc(locations.type), asc(locations.name), asc(locations.id))
+      .limit(page.limit).offset(page.offset),
+    db.select({ total: count() }).from(locations).where(where),
+  ]);
+  return { rows, total: totals[0]?.total ?? 0 };
+}
+
+/** Communes of a département with their number of active locations, by name. */
+export async function listDepartmentCommunes(db: Database, department: string): Promise<CommuneSummary[]> {
+  return db
+    .select({
+      inseeCode: locations.inseeCode,
+      commune: sql<string>`min(${locations.commune})`,
+      postcode: sql<string>`min(${locations.postcode})`,
+      department: locations.department,
+      locations: count(),
+    })
+    .from(locations)
+    .where(and(eq(locations.department, department), eq(locations.status, 'active')))
+    .groupBy(locations.inseeCode, locations.department)
+    .orderBy(sql`min(${locations.commune})`)
+    .all();
+}
+
+export async function countByDepartment(db: Database): Promise<Map<string, number>> {
+  const rows = await db
+    .select({ department: locations.department, n: count() })
+    .from(locations)
+    .where(eq(locations.status, 'active'))
+    .groupBy(locations.department)
+    .all();
+  return new Map(rows.map((r) => [r.department, r.n]));
+}
+
+export async function lastUpdate(db: Database, where?: SQL): Promise<string | null> {
+  const row = await db.select({ at: max(locations.updatedAt) }).from(locations).where(where).get();
+  return row?.at ?? null;
+}
