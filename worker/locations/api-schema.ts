@@ -5,6 +5,9 @@
  */
 import * as v from 'valibot';
 import { LOCATION_TYPES, SERVICES } from './catalog';
+import { DEPARTMENTS } from './departments';
+
+const DEPARTMENT_CODES = DEPARTMENTS.map((d) => d.code);
 
 export const LOCATION_ID = /^[0-9A-Za-z]{1,32}$/;
 export const MAX_PAGE_SIZE = 200;
@@ -30,7 +33,11 @@ export const ListLocationsQuery = v.object({
   service: v.optional(codeList(SERVICES, 'service')),
   postcode: v.optional(v.pipe(v.string(), v.regex(/^\d{5}$/, 'code postal attendu sur 5 chiffres'))),
   department: v.optional(
-    v.pipe(v.string(), v.regex(/^(\d{2}|2[AB]|9[78]\d|MC|AD)$/i, 'code de département invalide (ex. 78, 2A, 974)'), v.toUpperCase()),
+    v.pipe(
+      v.string(),
+      v.toUpperCase(),
+      v.picklist(DEPARTMENT_CODES, (issue) => `département inconnu « ${String(issue.input)} » (ex. 78, 2A, 974)`),
+    ),
   ),
   status: v.optional(v.picklist(['active', 'closed', 'all'], 'statut attendu : active, closed ou all'), 'active'),
   limit: v.optional(

@@ -14,7 +14,8 @@ export function encodeCursor(afterId: string): string {
 export function decodeCursor(cursor: string): string | undefined {
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
   try {
-    const json = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
+    const base64 = cursor.replace(/-/g, '+').replace(/_/g, '/');
+    const json = atob(base64.padEnd(base64.length + ((4 - (base64.length % 4)) % 4), '='));
     const value: unknown = JSON.parse(json);
     if (typeof value !== 'object' || value === null) return undefined;
     const after = (value as { after?: unknown }).after;

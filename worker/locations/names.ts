@@ -46,7 +46,7 @@ function displayWord(word: string, index: number): string {
  * source dropped (`L ISLE` → `L’Isle`) and spelling out `ST`/`STE`.
  */
 export function displayPlaceName(source: string): string {
-  const words = source.trim().toUpperCase().split(/\s+/).filter(Boolean);
+  const words = source.trim().toUpperCase().replace(/\//g, ' / ').split(/\s+/).filter(Boolean);
   const out: string[] = [];
   for (let i = 0; i < words.length; i++) {
     let word = words[i];
@@ -64,7 +64,7 @@ export function displayPlaceName(source: string): string {
     }
     out.push(saint ?? displayWord(word, out.length));
   }
-  return out.join(' ').replace(/\s*\/\s*/g, ' / ');
+  return out.join(' ');
 }
 
 /** Display name of a location: the place name without the trailing type marker. */

@@ -8,6 +8,10 @@ import { locations } from '../../db/schema';
 import type { Database } from '../database';
 import { URLS_PER_SITEMAP } from './xml';
 
+// Inlined, not bound: D1 binds JS numbers as REAL, which would turn the chunk
+// arithmetic into float division.
+const PER_FILE = sql.raw(String(URLS_PER_SITEMAP));
+
 export interface ChunkInfo {
   chunk: number;
   lastmod: string | null;
@@ -16,7 +20,7 @@ export interface ChunkInfo {
 /** Number and last change of each file of office pages. */
 export async function officeChunks(db: Database): Promise<ChunkInfo[]> {
   const rows = await db.all<{ chunk: number; lastmod: string | null }>(sql`
-    select (rn - 1) / ${URLS_PER_SITEMAP} + 1 as chunk, max(updated_at) as lastmod
+    select (rn - 1) / ${PER_FILE} + 1 as chunk, max(updated_at) as lastmod
     from (select updated_at, row_number() over (order by id) as rn from locations where status = 'active')
     group by chunk order by chunk`);
   return rows.map((r) => ({ chunk: Number(r.chunk), lastmod: r.lastmod }));
@@ -25,7 +29,7 @@ export async function officeChunks(db: Database): Promise<ChunkInfo[]> {
 /** Communes are listed per INSEE code; a commune changes when any of its locations does. */
 export async function communeChunks(db: Database): Promise<ChunkInfo[]> {
   const rows = await db.all<{ chunk: number; lastmod: string | null }>(sql`
-    select (rn - 1) / ${URLS_PER_SITEMAP} + 1 as chunk, max(lastmod) as lastmod
+    select (rn - 1) / ${PER_FILE} + 1 as chunk, max(lastmod) as lastmod
     from (select max(updated_at) as lastmod, row_number() over (order by insee_code) as rn
           from locations where status = 'active' group by insee_code)
     group by chunk order by chunk`);

@@ -1,0 +1,81 @@
+import { SELF } from 'cloudflare:test';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { demoSample, load } from './seed';
+
+async function problem(path: string) {
+  const response = await SELF.fetch(`https://guichet.test${path}`);
+  const body = (await response.json()) as any;
+  return { status: response.status, type: response.headers.get('content-type'), body };
+}
+
+describe('bad input on /api/v1/locations', () => {
+  beforeAll(async () => {
+    await load(demoSample(50));
+  });
+
+  it.each([
+    ['limit=0', 'limit'],
+    ['limit=201', 'limit'],
+    ['limit=ten', 'limit'],
+    ['type=bureau', 'type'],
+    ['type=post_office,,nope', 'type'],
+    ['service=teleportation', 'service'],
+    ['postcode=7850', 'postcode'],
+    ['department=99', 'department'],
+    ['status=gone', 'status'],
+    ['cursor=not-a-cursor', 'cursor'],
+    ['cursor=eyJhZnRlciI6MX0', 'cursor'],
+  ])('%s is a 400 naming %s', async (query, field) => {
+    const { status, type, body } = await problem(`/api/v1/locations?${query}`);
+    expect(status).toBe(400);
+    expect(type).toContain('application/problem+json');
+    expect(body.type).toBe('/api/problems/invalid-request');
+    expect(body.status).toBe(400);
+    expect(body.invalid_params.map((p: { name: string }) => p.name)).toContain(field);
+  });
+
+  it('names every invalid field at once', async () => {
+    const { body } = await problem('/api/v1/locations?limit=-1&type=x&postcode=1');
+    expect(body.invalid_params.map((p: { name: string }) => p.name).sort()).toEqual(['limit', 'postcode', 'type']);
+  });
+
+  it('answers 404 for an unknown id and 400 for a malformed one', async () => {
+    const missing = await problem('/api/v1/locations/ZZ9999');
+    expect(missing.status).toBe(404);
+    expect(missing.body.type).toBe('/api/problems/not-found');
+    const malformed = await problem(`/api/v1/locations/${encodeURIComponent('15015A;drop')}`);
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.invalid_params[0].name).toBe('id');
+  });
+
+  it('answers 404 problem for unknown API paths', async () => {
+    const { status, body } = await problem('/api/v2/anything');
+    expect(status).toBe(404);
+    expect(body.type).toBe('/api/problems/not-found');
+  });
+
+  it('never answers 5xx, whatever the query string', async () => {
+    const key = fc.constantFrom('type', 'service', 'postcode', 'department', 'status', 'limit', 'cursor', 'other');
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(key, fc.string({ unit: 'binary', maxLength: 40 })), { maxLength: 5 }), async (pairs) => {
+        const query = new URLSearchParams(pairs).toString();
+        const response = await SELF.fetch(`https://guichet.test/api/v1/locations?${query}`);
+        await response.arrayBuffer();
+        expect([200, 400]).toContain(response.status);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('never answers 5xx for arbitrary ids', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }), async (id) => {
+        const response = await SELF.fetch(`https://guichet.test/api/v1/locations/${encodeURIComponent(id)}`);
+        await response.arrayBuffer();
+        expect([200, 400, 404]).toContain(response.status);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

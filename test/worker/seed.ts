@@ -1,0 +1,22 @@
+/**
+ * Loads locations into the test D1 through the importer's own code path.
+ */
+import { env } from 'cloudflare:test';
+import { drizzleDatabase } from '../../worker/database';
+import { generateDemoNetwork } from '../../worker/demo/network';
+import type { ImportedLocation } from '../../worker/imports/open-data';
+import { planImport } from '../../worker/imports/plan';
+import { applyImportPlan, loadExisting } from '../../worker/imports/store';
+
+export const db = () => drizzleDatabase(env.DB);
+
+export async function load(rows: ImportedLocation[], source = rows[0]?.source ?? 'demo', now = '2026-11-20T10:00:00Z') {
+  const plan = planImport(await loadExisting(db()), rows, source);
+  await applyImportPlan(db(), plan, now);
+  return plan;
+}
+
+/** A small but varied slice of the demo network (every type, several territories). */
+export function demoSample(size = 600): ImportedLocation[] {
+  return generateDemoNetwork(7, size);
+}
