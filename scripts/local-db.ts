@@ -8,10 +8,13 @@ import { type Database, drizzleDatabase } from '../worker/database';
 
 export const PERSIST_DIR = '.wrangler/state';
 
-export async function openDatabase(options: { remote?: boolean } = {}): Promise<{ db: Database; close: () => Promise<void> }> {
+export async function openDatabase(
+  options: { remote?: boolean; persistTo?: string } = {},
+): Promise<{ db: Database; close: () => Promise<void> }> {
   const proxy = await getPlatformProxy<{ DB: D1Database }>({
     configPath: 'wrangler.toml',
-    persist: { path: `${PERSIST_DIR}/v3` },
+    // wrangler dev --persist-to X keeps D1 under X/v3; read the same files.
+    persist: { path: `${options.persistTo ?? PERSIST_DIR}/v3` },
     remoteBindings: options.remote ?? false,
   });
   return { db: drizzleDatabase(proxy.env.DB), close: () => proxy.dispose() };

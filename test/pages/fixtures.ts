@@ -1,0 +1,39 @@
+/**
+ * The pages under test, found in the same deterministic demo slice the
+ * server loads: one of each page type, and the worst cases for size.
+ */
+import { DEMO_SEED, generateDemoNetwork } from '../../worker/demo/network';
+import { locationPath } from '../../worker/locations/present';
+import { communeSlug } from '../../worker/locations/names';
+import { PARTNER_TYPES } from '../../worker/locations/catalog';
+
+/** Large enough that the biggest commune spans several pages. */
+export const PAGE_TEST_NETWORK_SIZE = 6000;
+
+const network = generateDemoNetwork(DEMO_SEED, PAGE_TEST_NETWORK_SIZE);
+const active = network.slice(0, -1);
+
+const perCommune = new Map<string, typeof network>();
+for (const l of active) perCommune.set(l.inseeCode, [...(perCommune.get(l.inseeCode) ?? []), l]);
+const biggest = [...perCommune.values()].sort((a, b) => b.length - a.length)[0];
+const perDepartment = new Map<string, number>();
+for (const l of active) perDepartment.set(l.department, (perDepartment.get(l.department) ?? 0) + 1);
+const biggestDepartment = [...perDepartment.entries()].sort((a, b) => b[1] - a[1])[0][0];
+
+export const office = active.find((l) => l.type === 'post_office' && l.department === '974')!;
+export const partner = active.find((l) => PARTNER_TYPES.has(l.type) && l.addressComplement === null && l.lieuDit === null)!;
+export const parentOfPartner = network.find((l) => l.id === partner.parentId)!;
+export const closed = network.at(-1)!;
+export const bigCommune = { slug: communeSlug(biggest[0]), count: biggest.length, name: biggest[0].commune };
+
+/** One URL per page type, with what its main heading must say. */
+export const PAGES = {
+  home: { path: '/', heading: 'Bureaux de poste et points de contact' },
+  department: { path: `/departements/${biggestDepartment.toLowerCase()}`, heading: 'La Poste par commune' },
+  commune: { path: `/communes/${bigCommune.slug}`, heading: `La Poste à ${bigCommune.name}` },
+  communePage2: { path: `/communes/${bigCommune.slug}?page=2`, heading: 'page 2' },
+  office: { path: locationPath(office), heading: office.name },
+  partner: { path: locationPath(partner), heading: partner.name },
+  closed: { path: locationPath(closed), heading: closed.name },
+  notFound: { path: '/bureaux/nulle-part-zz99999', heading: 'Page introuvable' },
+} as const;

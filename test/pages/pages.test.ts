@@ -1,0 +1,118 @@
+/**
+ * Page gates over HTTP against the built Worker: size budget, no script,
+ * no third party, SEO essentials, redirects, caching.
+ */
+import { describe, expect, inject, it } from 'vitest';
+import { compressedWeight, executableScripts, fetchPage, PAGE_BUDGET_BYTES, subresources } from './gates';
+import { bigCommune, closed, office, PAGES, parentOfPartner, partner } from './fixtures';
+import { locationPath } from '../../worker/locations/present';
+
+const baseUrl = inject('baseUrl');
+
+describe.each(Object.entries(PAGES))('%s page', (kind, page) => {
+  it('is complete French HTML within budget, with no script and no third party', async () => {
+    const fetched = await fetchPage(baseUrl, page.path);
+    expect(fetched.status).toBe(kind === 'notFound' ? 404 : 200);
+    expect(fetched.headers.get('content-type')).toContain('text/html');
+    expect(fetched.html).toMatch(/^<!DOCTYPE html><html lang="fr">/i);
+    expect(fetched.html).toMatch(/<title>[^<]{10,}<\/title>/);
+    expect(fetched.html).toMatch(/<meta name="description" content="[^"]{20,}">/);
+    expect(fetched.html).toContain(page.heading);
+    expect(executableScripts(fetched.html)).toEqual([]);
+    for (const url of subresources(fetched.html, fetched.stylesheets)) {
+      expect(url, 'same-origin relative URL').toMatch(/^\/(?!\/)/);
+    }
+    expect(fetched.stylesheets.join('\n')).not.toMatch(/@font-face|@import/);
+    const weight = compressedWeight(fetched);
+    expect(weight, `${page.path} weighs ${weight} B compressed`).toBeLessThanOrEqual(PAGE_BUDGET_BYTES);
+    expect(fetched.headers.get('content-security-policy')).toContain("default-src 'none'");
+  });
+});
+
+describe('office page', () => {
+  it('carries a canonical URL and JSON-LD that agree with the API', async () => {
+    const { html, headers } = await fetchPage(baseUrl, PAGES.office.path);
+    expect(html).toContain(`<link rel="canonical" href="${baseUrl}${locationPath(office)}">`);
+    expect(headers.get('cache-control')).toMatch(/max-age=60/);
+    const ld = JSON.parse(/<script type="application\/ld\+json">(.*?)<\/script>/s.exec(html)![1]);
+    const place = ld.find((x: { '@type': string }) => x['@type'] === 'PostOffice');
+    const api = await (await fetch(`${baseUrl}/api/v1/locations/${office.id}`)).json();
+    expect(place).toMatchObject({
+      name: api.name,
+      url: `${baseUrl}${api.page_url}`,
+      address: { postalCode: api.address.postcode, addressLocality: api.address.commune, addressCountry: 'FR' },
+      geo: { latitude: api.coordinates.latitude, longitude: api.coordinates.longitude },
+    });
+    expect(ld.find((x: { '@type': string }) => x['@type'] === 'BreadcrumbList').itemListElement).toHaveLength(4);
+    expect(html).toContain(`href="geo:${office.latitude.toFixed(6)},${office.longitude.toFixed(6)}"`);
+    expect(html).toContain('https://www.openstreetmap.org/?mlat=');
+  });
+
+  it('links a partner point to its parent office', async () => {
+    const { html } = await fetchPage(baseUrl, PAGES.partner.path);
+    expect(html).toContain(`href="${locationPath(parentOfPartner)}"`);
+    expect(html).toMatch(/"@type":"LocalBusiness"/);
+  });
+
+  it('says when a location has closed and keeps it out of the index', async () => {
+    const { html } = await fetchPage(baseUrl, PAGES.closed.path);
+    expect(html).toContain('Ce point de contact a fermé');
+    expect(html).toContain('<meta name="robots" content="noindex">');
+  });
+
+  it('redirects an old slug permanently to the current one', async () => {
+    const response = await fetch(`${baseUrl}/bureaux/ancien-nom-${office.id.toLowerCase()}`, { redirect: 'manual' });
+    expect(response.status).toBe(301);
+    expect(new URL(response.headers.get('location')!, baseUrl).pathname).toBe(locationPath(office));
+  });
+
+  it('answers a conditional GET with 304', async () => {
+    const first = await fetch(`${baseUrl}${PAGES.office.path}`);
+    await first.text();
+    const etag = first.headers.get('etag')!;
+    expect(etag).toBeTruthy();
+    const again = await fetch(`${baseUrl}${PAGES.office.path}`, { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+  });
+});
+
+describe('commune pages', () => {
+  it('list every active location of the commune across pages', async () => {
+    const links = new Set<string>();
+    for (let page = 1; ; page++) {
+      const { status, html } = await fetchPage(baseUrl, `/communes/${bigCommune.slug}${page > 1 ? `?page=${page}` : ''}`);
+      expect(status).toBe(200);
+      for (const m of html.matchAll(/<li><a href="(\/bureaux\/[^"]+)"/g)) links.add(m[1]);
+      if (!html.includes('rel="next"')) break;
+    }
+    expect(links.size).toBe(bigCommune.count);
+  });
+
+  it('redirect a misspelt slug and answer 404 for an unknown commune', async () => {
+    const [, insee] = /-([0-9a-z]+)$/.exec(bigCommune.slug)!;
+    const moved = await fetch(`${baseUrl}/communes/autre-nom-${insee}`, { redirect: 'manual' });
+    expect(moved.status).toBe(301);
+    expect((await fetch(`${baseUrl}/communes/nulle-part-00000`)).status).toBe(404);
+    expect((await fetch(`${baseUrl}/communes/${bigCommune.slug}?page=abc`)).status).toBe(404);
+  });
+});
+
+describe('sitemaps through the built Worker', () => {
+  it('only list pages that answer 200 without redirect', async () => {
+    const index = await (await fetch(`${baseUrl}/sitemap.xml`)).text();
+    const files = [...index.matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]);
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    const urls: string[] = [];
+    for (const file of files) {
+      const xml = await (await fetch(file)).text();
+      urls.push(...[...xml.matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]));
+    }
+    expect(urls).not.toContain(`${baseUrl}${locationPath(closed)}`);
+    const sample = urls.filter((_, i) => i % Math.ceil(urls.length / 40) === 0);
+    for (const url of sample) {
+      const response = await fetch(url, { redirect: 'manual' });
+      await response.arrayBuffer();
+      expect(response.status, url).toBe(200);
+    }
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * Global setup of the page tests: the real built Worker (`dist/`, from
+ * `npm run build`) served by `wrangler dev` on a fresh local D1 that holds a
+ * slice of the demo network, loaded through the importer's own code.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { openDatabase } from '../../scripts/local-db';
+import { DEMO_SEED, generateDemoNetwork } from '../../worker/demo/network';
+import { planImport } from '../../worker/imports/plan';
+import { applyImportPlan, loadExisting } from '../../worker/imports/store';
+import { PAGE_TEST_NETWORK_SIZE } from './fixtures';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    baseUrl: string;
+  }
+}
+
+const BIN = join(process.cwd(), 'node_modules', '.bin');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, log: () => string) {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${log()}`);
+    try {
+      const response = await fetch(url);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`wrangler dev did not answer on ${url}:\n${log()}`);
+}
+
+export default async function setup(project: TestProject) {
+  if (!existsSync('dist/server/wrangler.json')) {
+    throw new Error('dist/ is missing: page tests run against the built Worker, run `npm run build` first (npm test does).');
+  }
+  const state = mkdtempSync(join(tmpdir(), 'guichet-pages-'));
+  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' };
+  const migrate = spawnSync(join(BIN, 'wrangler'), ['d1', 'migrations', 'apply', 'guichet', '--local', '--persist-to', state], {
+    env, encoding: 'utf8',
+  });
+  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+
+  const network = generateDemoNetwork(DEMO_SEED, PAGE_TEST_NETWORK_SIZE);
+  const { db, close } = await openDatabase({ persistTo: state });
+  try {
+    await applyImportPlan(db, planImport(await loadExisting(db), network, 'demo'), '2026-11-01T08:00:00Z');
+    // The last location leaves the network: its page must say so.
+    await applyImportPlan(db, planImport(await loadExisting(db), network.slice(0, -1), 'demo'), '2026-11-10T08:00:00Z');
+  } finally {
+    await close();
+  }
+
+  const port = await freePort();
+  let output = '';
+  const child = spawn(
+    join(BIN, 'wrangler'),
+    ['dev', '-c', 'dist/server/wrangler.json', '--persist-to', state, '--port', String(port), '--ip', '127.0.0.1'],
+    { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitUntilUp(`${baseUrl}/robots.txt`, child, () => output);
+  project.provide('baseUrl', baseUrl);
+
+  return async () => {
+    if (child.pid) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(state, { recursive: true, force: true });
+  };
+}
