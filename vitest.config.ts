@@ -2,6 +2,7 @@
  * Three kinds of tests, each on the real parts it is about:
  * - unit: pure domain logic in Node (names, départements, import plan, demo network);
  * - worker: the API inside the Workers runtime (miniflare) on a real local D1;
+ * - cli: the importer as a user runs it, on the real open-data file when present;
  * - pages: the built Worker served by `wrangler dev`, read over HTTP and in Chromium.
  */
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
@@ -22,6 +23,9 @@ export default defineConfig({
           })),
         ],
         test: { name: 'worker', include: ['test/worker/**/*.test.ts'], setupFiles: ['./test/worker/setup.ts'] },
+      },
+      {
+        test: { name: 'cli', include: ['test/cli/**/*.test.ts'], environment: 'node', testTimeout: 180_000 },
       },
       {
         test: {

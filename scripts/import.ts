@@ -6,11 +6,12 @@
  * deleted). Bad rows are reported with their line number and never stop the rest.
  */
 import { createReadStream, existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse';
 import { mapOpenDataRecord, type ImportedLocation } from '../worker/imports/open-data';
 import { planImport } from '../worker/imports/plan';
 import { applyImportPlan, loadExisting } from '../worker/imports/store';
-import { openDatabase } from './local-db';
+import { openDatabase, PERSIST_DIR } from './local-db';
 
 interface Rejection {
   line: number;
@@ -55,17 +56,20 @@ async function readOpenData(path: string) {
 }
 
 async function main() {
-  const args = process.argv.slice(2);
-  const file = args.find((a) => !a.startsWith('--'));
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { remote: { type: 'boolean', default: false }, 'persist-to': { type: 'string', default: PERSIST_DIR } },
+  });
+  const file = positionals[0];
   if (!file || !existsSync(file)) {
-    console.error('usage: npm run db:import -- <laposte_poincont2.csv> [--remote]');
+    console.error('usage: npm run db:import -- <laposte_poincont2.csv> [--remote] [--persist-to DIR]');
     process.exit(2);
   }
   const started = performance.now();
   const { accepted, rejected } = await readOpenData(file);
   progress(`read ${accepted.length + rejected.length} rows: ${accepted.length} valid, ${rejected.length} rejected\n`);
 
-  const { db, close } = await openDatabase({ remote: args.includes('--remote') });
+  const { db, close } = await openDatabase({ remote: values.remote, persistTo: values['persist-to'] });
   try {
     const plan = planImport(await loadExisting(db), accepted, 'open_data');
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -6,8 +6,10 @@ import { describe, expect, inject, it } from 'vitest';
 import { compressedWeight, executableScripts, fetchPage, PAGE_BUDGET_BYTES, subresources } from './gates';
 import { bigCommune, closed, office, PAGES, parentOfPartner, partner } from './fixtures';
 import { locationPath } from '../../worker/locations/present';
+import type { LocationResource } from '../../worker/locations/api-schema';
 
 const baseUrl = inject('baseUrl');
+const MAX_IMAGE_BYTES = 8 * 1024;
 
 describe.each(Object.entries(PAGES))('%s page', (kind, page) => {
   it('is complete French HTML within budget, with no script and no third party', async () => {
@@ -23,6 +25,13 @@ describe.each(Object.entries(PAGES))('%s page', (kind, page) => {
       expect(url, 'same-origin relative URL').toMatch(/^\/(?!\/)/);
     }
     expect(fetched.stylesheets.join('\n')).not.toMatch(/@font-face|@import/);
+    // Images, if a page ever gets one, stay small and sized.
+    for (const img of fetched.html.matchAll(/<img\b[^>]*>/gi)) {
+      expect(img[0]).toMatch(/\bwidth="\d+"[^>]*\bheight="\d+"|\bheight="\d+"[^>]*\bwidth="\d+"/);
+      const src = /\bsrc="([^"]+)"/.exec(img[0])![1];
+      const bytes = (await (await fetch(new URL(src, baseUrl))).arrayBuffer()).byteLength;
+      expect(bytes, src).toBeLessThanOrEqual(MAX_IMAGE_BYTES);
+    }
     const weight = compressedWeight(fetched);
     expect(weight, `${page.path} weighs ${weight} B compressed`).toBeLessThanOrEqual(PAGE_BUDGET_BYTES);
     expect(fetched.headers.get('content-security-policy')).toContain("default-src 'none'");
@@ -36,7 +45,7 @@ describe('office page', () => {
     expect(headers.get('cache-control')).toMatch(/max-age=60/);
     const ld = JSON.parse(/<script type="application\/ld\+json">(.*?)<\/script>/s.exec(html)![1]);
     const place = ld.find((x: { '@type': string }) => x['@type'] === 'PostOffice');
-    const api = await (await fetch(`${baseUrl}/api/v1/locations/${office.id}`)).json();
+    const api = (await (await fetch(`${baseUrl}/api/v1/locations/${office.id}`)).json()) as LocationResource;
     expect(place).toMatchObject({
       name: api.name,
       url: `${baseUrl}${api.page_url}`,

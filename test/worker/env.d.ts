@@ -1,5 +1,6 @@
-declare module 'cloudflare:test' {
-  interface ProvidedEnv {
+// Bindings the Workers test pool provides (wrangler.toml plus the migrations).
+declare namespace Cloudflare {
+  interface Env {
     DB: D1Database;
     TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
   }

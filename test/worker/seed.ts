@@ -10,7 +10,7 @@ import { applyImportPlan, loadExisting } from '../../worker/imports/store';
 
 export const db = () => drizzleDatabase(env.DB);
 
-export async function load(rows: ImportedLocation[], source = rows[0]?.source ?? 'demo', now = '2026-11-20T10:00:00Z') {
+export async function load(rows: ImportedLocation[], source: string = rows[0]?.source ?? 'demo', now = '2026-11-20T10:00:00Z') {
   const plan = planImport(await loadExisting(db()), rows, source);
   await applyImportPlan(db(), plan, now);
   return plan;

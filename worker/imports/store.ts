@@ -59,12 +59,24 @@ function bindValues(location: ImportedLocation): unknown[] {
 
 export type WriteProgress = (done: number, total: number) => void;
 
-export async function applyImportPlan(db: Database, plan: ImportPlan, now: string, progress?: WriteProgress) {
+export interface WriteOptions {
+  /** Rows bound per statement; at most (and by default) what fits in 100 parameters. Benchmarks lower it. */
+  rowsPerStatement?: number;
+}
+
+export async function applyImportPlan(
+  db: Database,
+  plan: ImportPlan,
+  now: string,
+  progress?: WriteProgress,
+  options: WriteOptions = {},
+) {
   const d1 = db.$client;
+  const perStatement = Math.max(1, Math.min(options.rowsPerStatement ?? ROWS_PER_UPSERT, ROWS_PER_UPSERT));
   const writes = [...plan.inserts, ...plan.updates];
   const statements: D1PreparedStatement[] = [];
-  for (let i = 0; i < writes.length; i += ROWS_PER_UPSERT) {
-    const rows = writes.slice(i, i + ROWS_PER_UPSERT);
+  for (let i = 0; i < writes.length; i += perStatement) {
+    const rows = writes.slice(i, i + perStatement);
     statements.push(d1.prepare(upsertSql(rows.length)).bind(...rows.flatMap((l) => [...bindValues(l), now, now])));
   }
   for (let i = 0; i < plan.closes.length; i += IDS_PER_CLOSE) {

@@ -1,0 +1,54 @@
+/**
+ * The importer as a user runs it (`npm run db:import -- <file>`), twice, on
+ * the real open-data file, into a fresh local D1. Skipped, with a message,
+ * where ../shared/data is absent (a user's fresh clone).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../scripts/local-db';
+
+const REAL_FILE = fileURLToPath(new URL('../../../shared/data/laposte_poincont2.csv', import.meta.url));
+const BIN = join(process.cwd(), 'node_modules', '.bin');
+const state = mkdtempSync(join(tmpdir(), 'guichet-import-'));
+const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' };
+
+function run(command: string, args: string[]) {
+  const result = spawnSync(join(BIN, command), args, { env, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+afterAll(() => rmSync(state, { recursive: true, force: true }));
+
+if (!existsSync(REAL_FILE)) console.info(`skipping the real import: ${REAL_FILE} is absent (see ../shared/data/README.md)`);
+
+describe.runIf(existsSync(REAL_FILE))('npm run db:import on the real open-data file', () => {
+  it('loads 17,194 locations, lists the 18 rejected rows, and changes nothing the second time', async () => {
+    run('wrangler', ['d1', 'migrations', 'apply', 'guichet', '--local', '--persist-to', state]);
+
+    const first = run('tsx', ['scripts/import.ts', REAL_FILE, '--persist-to', state]);
+    const rejected = first.stdout.split('\n').filter((line) => line.startsWith('rejected line '));
+    expect(rejected).toHaveLength(18);
+    expect(rejected[0]).toMatch(/^rejected line \d+ \(\w+\): missing coordinates$/);
+    expect(first.stdout).toMatch(/17194 new, 0 updated, 0 unchanged, 0 closed, 18 rejected in ([\d.]+) s/);
+    expect(first.stderr).toMatch(/writing \d+\/\d+ statements/);
+
+    const second = run('tsx', ['scripts/import.ts', REAL_FILE, '--persist-to', state]);
+    expect(second.stdout).toMatch(/0 new, 0 updated, 17194 unchanged, 0 closed, 18 rejected/);
+
+    const { db, close } = await openDatabase({ persistTo: state });
+    try {
+      const [{ n, active }] = await db.$client
+        .prepare("select count(*) as n, sum(status = 'active') as active from locations")
+        .all<{ n: number; active: number }>()
+        .then((r) => r.results);
+      expect({ n, active }).toEqual({ n: 17_194, active: 17_194 });
+    } finally {
+      await close();
+    }
+  }, 180_000);
+});
