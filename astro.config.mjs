@@ -5,6 +5,7 @@ import cloudflare from '@astrojs/cloudflare';
 
 export default defineConfig({
   srcDir: './site',
+  publicDir: './site/public',
   output: 'server',
   adapter: cloudflare({ imageService: 'passthrough' }),
   build: { inlineStylesheets: 'never' },

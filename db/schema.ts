@@ -54,6 +54,27 @@ export const locations = sqliteTable(
   ],
 );
 
+/**
+ * One row per commune (INSEE code), derived from its locations by every
+ * import. A commune's name is the locality most of its locations give: the
+ * open data names some points after a commune déléguée (`SENNECE LES MACON`
+ * under Mâcon's code), and pages, breadcrumbs and sitemaps must agree on one.
+ */
+export const communes = sqliteTable(
+  'communes',
+  {
+    inseeCode: text('insee_code').primaryKey(),
+    name: text('name').notNull(),
+    department: text('department').notNull(),
+    postcode: text('postcode').notNull(),
+    activeLocations: integer('active_locations').notNull(),
+    /** Latest change of any of its locations, closings included (sitemap `lastmod`). */
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('communes_department_idx').on(t.department, t.name)],
+);
+
 export type GeocodePrecision = 'address' | 'street' | 'block' | 'commune';
 export type LocationRow = typeof locations.$inferSelect;
 export type NewLocationRow = typeof locations.$inferInsert;
+export type CommuneRow = typeof communes.$inferSelect;

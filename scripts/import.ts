@@ -8,8 +8,8 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse';
-import { mapOpenDataRecord, type ImportedLocation } from '../worker/imports/open-data';
-import { planImport } from '../worker/imports/plan';
+import { mapOpenDataRecord, OPEN_DATA_COLUMNS, type ImportedLocation } from '../worker/imports/open-data';
+import { closesTooMany, MASS_CLOSE_SHARE, planImport } from '../worker/imports/plan';
 import { applyImportPlan, loadExisting } from '../worker/imports/store';
 import { openDatabase, PERSIST_DIR } from './local-db';
 
@@ -35,15 +35,16 @@ async function readOpenData(path: string) {
   for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
     if (header) {
       header = false;
-      if (!record[0]?.startsWith('#Identifiant_du_site')) {
-        throw new Error(`${path} does not look like laposte_poincont2.csv (first column "${record[0]}")`);
+      const columns = record.map((name, i) => (i === 0 ? name.replace(/^#/, '') : name).trim());
+      if (columns.join(';') !== OPEN_DATA_COLUMNS.join(';')) {
+        throw new Error(`${path}: unexpected header "${record.join(';').slice(0, 120)}"; expected the columns of laposte_poincont2.csv, separated by ';'`);
       }
       continue;
     }
     const line = info.lines;
     const result = mapOpenDataRecord(record);
     if (!result.ok) {
-      rejected.push({ line, id: record[0] ?? '', reason: result.reason });
+      rejected.push({ line, id: (record[0] ?? '').trim().toUpperCase(), reason: result.reason });
     } else if (firstLine.has(result.location.id)) {
       rejected.push({ line, id: result.location.id, reason: `duplicate identifier, first seen on line ${firstLine.get(result.location.id)}` });
     } else {
@@ -58,20 +59,35 @@ async function readOpenData(path: string) {
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { remote: { type: 'boolean', default: false }, 'persist-to': { type: 'string', default: PERSIST_DIR } },
+    options: {
+      remote: { type: 'boolean', default: false },
+      'persist-to': { type: 'string', default: PERSIST_DIR },
+      'allow-mass-close': { type: 'boolean', default: false },
+    },
   });
   const file = positionals[0];
   if (!file || !existsSync(file)) {
-    console.error('usage: npm run db:import -- <laposte_poincont2.csv> [--remote] [--persist-to DIR]');
+    console.error('usage: npm run db:import -- <laposte_poincont2.csv> [--remote] [--persist-to DIR] [--allow-mass-close]');
     process.exit(2);
   }
   const started = performance.now();
   const { accepted, rejected } = await readOpenData(file);
   progress(`read ${accepted.length + rejected.length} rows: ${accepted.length} valid, ${rejected.length} rejected\n`);
 
-  const { db, close } = await openDatabase({ remote: values.remote, persistTo: values['persist-to'] });
+  const { db, close, where } = await openDatabase({ remote: values.remote, persistTo: values['persist-to'] });
+  console.log(`writing to ${where}`);
   try {
-    const plan = planImport(await loadExisting(db), accepted, 'open_data');
+    const existing = await loadExisting(db);
+    const plan = planImport(existing, accepted, 'open_data', rejected.map((r) => r.id));
+    if (closesTooMany(plan, existing, 'open_data') && !values['allow-mass-close']) {
+      for (const r of rejected.slice(0, 20)) console.log(`rejected line ${r.line} (${r.id || 'no id'}): ${r.reason}`);
+      console.error(
+        `refusing to close ${plan.closes.length} locations (more than ${MASS_CLOSE_SHARE * 100} % of the network): ` +
+          'is the file complete? Nothing was written. Pass --allow-mass-close if this is intended.',
+      );
+      process.exitCode = 1;
+      return;
+    }
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     await applyImportPlan(db, plan, now, (done, total) => progress(`writing ${done}/${total} statements`));
     if (plan.inserts.length + plan.updates.length + plan.closes.length > 0) progress('\n');

@@ -4,7 +4,7 @@
  * where ../shared/data is absent (a user's fresh clone).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ function run(command: string, args: string[]) {
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
   return result;
 }
+
 
 afterAll(() => rmSync(state, { recursive: true, force: true }));
 
@@ -51,4 +52,33 @@ describe.runIf(existsSync(REAL_FILE))('npm run db:import on the real open-data f
       await close();
     }
   }, 180_000);
+});
+
+describe.runIf(existsSync(REAL_FILE))('npm run db:import protects the network from bad files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'guichet-files-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a file with other columns, and a truncated file that would close most offices', async () => {
+    const lines = readFileSync(REAL_FILE, 'utf8').split('\r\n');
+    const commaSeparated = join(dir, 'comma.csv');
+    writeFileSync(commaSeparated, lines.slice(0, 50).map((l) => l.replaceAll(';', ',')).join('\r\n'));
+    const truncated = join(dir, 'truncated.csv');
+    writeFileSync(truncated, lines.slice(0, 1001).join('\r\n'));
+
+    const wrongColumns = spawnSync(join(BIN, 'tsx'), ['scripts/import.ts', commaSeparated, '--persist-to', state], { env, encoding: 'utf8' });
+    expect(wrongColumns.status).not.toBe(0);
+    expect(wrongColumns.stderr).toMatch(/unexpected header/);
+
+    const partial = spawnSync(join(BIN, 'tsx'), ['scripts/import.ts', truncated, '--persist-to', state], { env, encoding: 'utf8' });
+    expect(partial.status).toBe(1);
+    expect(partial.stderr).toMatch(/refusing to close \d+ locations .* Nothing was written/);
+
+    const { db, close } = await openDatabase({ persistTo: state });
+    try {
+      const { results } = await db.$client.prepare("select count(*) as active from locations where status = 'active'").all<{ active: number }>();
+      expect(results[0].active).toBe(17_194);
+    } finally {
+      await close();
+    }
+  }, 120_000);
 });

@@ -24,7 +24,22 @@ export const office = active.find((l) => l.type === 'post_office' && l.departmen
 export const partner = active.find((l) => PARTNER_TYPES.has(l.type) && l.addressComplement === null && l.lieuDit === null)!;
 export const parentOfPartner = network.find((l) => l.id === partner.parentId)!;
 export const closed = network.at(-1)!;
-export const bigCommune = { slug: communeSlug(biggest[0]), count: biggest.length, name: biggest[0].commune };
+export const bigCommune = {
+  slug: communeSlug({ name: biggest[0].commune, inseeCode: biggest[0].inseeCode }),
+  count: biggest.length,
+  name: biggest[0].commune,
+};
+
+/**
+ * Open-data rows where one INSEE code (Mâcon) carries two localities: pages,
+ * breadcrumbs and sitemaps must agree on one commune name and URL.
+ */
+export const OPEN_DATA_ROWS = [
+  '20001A;MACON PRINCIPAL BP;Bureau de Poste;;1 RUE DE LA POSTE;;;71000;MACON;71270;FRANCE;46.3069;4.8287;Géocodé au numéro;3631;',
+  '20002A;MACON GARE BP;Bureau de Poste;;2 RUE DE LA GARE;;;71000;MACON;71270;FRANCE;46.3010;4.8260;Géocodé au numéro;3631;',
+  '20003A;SENNECE LES MACON AP;Agence postale communale;20001A;PLACE DE LA MAIRIE;;;71000;SENNECE LES MACON;71270;FRANCE;46.3450;4.8400;Géocodé au numéro;3631;',
+];
+export const deleguee = { path: '/bureaux/sennece-les-macon-20003a', communePath: '/communes/macon-71270' };
 
 /** One URL per page type, with what its main heading must say. */
 export const PAGES = {

@@ -13,7 +13,8 @@ import { openDatabase } from '../../scripts/local-db';
 import { DEMO_SEED, generateDemoNetwork } from '../../worker/demo/network';
 import { planImport } from '../../worker/imports/plan';
 import { applyImportPlan, loadExisting } from '../../worker/imports/store';
-import { PAGE_TEST_NETWORK_SIZE } from './fixtures';
+import { mapOpenDataRecord } from '../../worker/imports/open-data';
+import { OPEN_DATA_ROWS, PAGE_TEST_NETWORK_SIZE } from './fixtures';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -66,6 +67,8 @@ export default async function setup(project: TestProject) {
     await applyImportPlan(db, planImport(await loadExisting(db), network, 'demo'), '2026-11-01T08:00:00Z');
     // The last location leaves the network: its page must say so.
     await applyImportPlan(db, planImport(await loadExisting(db), network.slice(0, -1), 'demo'), '2026-11-10T08:00:00Z');
+    const openData = OPEN_DATA_ROWS.map((line) => mapOpenDataRecord(line.split(';'))).flatMap((r) => (r.ok ? [r.location] : []));
+    await applyImportPlan(db, planImport(await loadExisting(db), openData, 'open_data'), '2026-11-10T08:00:00Z');
   } finally {
     await close();
   }

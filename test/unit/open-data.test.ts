@@ -36,12 +36,25 @@ describe('mapping one open-data record', () => {
     if (!result.ok) expect(result.reason).toMatch(reason);
   });
 
-  it('never throws, whatever the record', () => {
+  it('never throws and only accepts what it can store, whatever the fields hold', () => {
+    const edits = fc.array(fc.tuple(fc.integer({ min: 0, max: 15 }), fc.string({ maxLength: 12 })), { minLength: 1, maxLength: 4 });
     fc.assert(
-      fc.property(fc.array(fc.string(), { maxLength: 20 }), (record) => {
+      fc.property(edits, (changes) => {
+        const record = fields(ROW);
+        for (const [index, value] of changes) record[index] = value;
         const result = mapOpenDataRecord(record);
-        expect(typeof result.ok).toBe('boolean');
+        if (result.ok) {
+          const l = result.location;
+          expect(l.postcode).toMatch(/^\d{5}$/);
+          expect(Math.abs(l.latitude)).toBeLessThanOrEqual(90);
+          expect(Math.abs(l.longitude)).toBeLessThanOrEqual(180);
+          expect(l.id).toMatch(/^[0-9A-Z]{1,32}$/);
+          expect(l.timeZone).not.toBe('');
+        } else {
+          expect(result.reason.length).toBeGreaterThan(0);
+        }
       }),
+      { numRuns: 500 },
     );
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateDemoNetwork } from '../../worker/demo/network';
-import { type ExistingLocation, planImport } from '../../worker/imports/plan';
+import { closesTooMany, type ExistingLocation, planImport } from '../../worker/imports/plan';
 import type { ImportedLocation } from '../../worker/imports/open-data';
 
 const pool = generateDemoNetwork(3, 80);
@@ -32,6 +32,24 @@ describe('import plan', () => {
         for (const row of db) expect(row.status).toBe(last.has(row.id) ? 'active' : 'closed');
       }),
     );
+  });
+
+  it('does not close a location whose row is still listed but was rejected', () => {
+    const db = apply([], pool, 'demo');
+    const plan = planImport(db, pool.slice(1), 'demo', [pool[0].id]);
+    expect(plan.closes).toEqual([]);
+  });
+
+  it('flags a file that would close a large share of the network', () => {
+    const db = apply([], generateDemoNetwork(3, 1000), 'demo');
+    const half = planImport(db, generateDemoNetwork(3, 1000).slice(0, 500), 'demo');
+    expect(closesTooMany(half, db, 'demo')).toBe(true);
+    const few = planImport(db, generateDemoNetwork(3, 1000).slice(0, 990), 'demo');
+    expect(closesTooMany(few, db, 'demo')).toBe(false);
+  });
+
+  it('refuses rows of another source', () => {
+    expect(() => planImport([], pool, 'open_data')).toThrow(/source demo/);
   });
 
   it('sends only changed rows as updates', () => {

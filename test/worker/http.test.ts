@@ -1,8 +1,7 @@
-import { SELF } from 'cloudflare:test';
+import { request } from './http-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { demoSample, load } from './seed';
 
-const url = (path: string) => `https://guichet.test${path}`;
 
 describe('HTTP conventions', () => {
   beforeAll(async () => {
@@ -10,20 +9,20 @@ describe('HTTP conventions', () => {
   });
 
   it('answers a conditional GET with 304 when the ETag still matches', async () => {
-    const first = await SELF.fetch(url('/api/v1/locations?limit=5'));
+    const first = await request('/api/v1/locations?limit=5');
     const tag = first.headers.get('etag');
     expect(tag).toBeTruthy();
     expect(first.headers.get('cache-control')).toMatch(/max-age=60/);
     await first.arrayBuffer();
-    const second = await SELF.fetch(url('/api/v1/locations?limit=5'), { headers: { 'if-none-match': tag! } });
+    const second = await request('/api/v1/locations?limit=5', { headers: { 'if-none-match': tag! } });
     expect(second.status).toBe(304);
     expect(await second.text()).toBe('');
-    const other = await SELF.fetch(url('/api/v1/locations?limit=6'), { headers: { 'if-none-match': tag! } });
+    const other = await request('/api/v1/locations?limit=6', { headers: { 'if-none-match': tag! } });
     expect(other.status).toBe(200);
   });
 
   it('sends strict security headers', async () => {
-    const response = await SELF.fetch(url('/api/v1/locations?limit=1'));
+    const response = await request('/api/v1/locations?limit=1');
     const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("frame-ancestors 'none'");
@@ -33,7 +32,7 @@ describe('HTTP conventions', () => {
   });
 
   it('serves an OpenAPI 3.1 document generated from the validation schemas', async () => {
-    const response = await SELF.fetch(url('/api/openapi.json'));
+    const response = await request('/api/openapi.json');
     expect(response.status).toBe(200);
     const doc = (await response.json()) as any;
     expect(doc.openapi).toBe('3.1.0');

@@ -1,10 +1,10 @@
-import { SELF } from 'cloudflare:test';
+import { request } from './http-client';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { demoSample, load } from './seed';
 
 async function problem(path: string) {
-  const response = await SELF.fetch(`https://guichet.test${path}`);
+  const response = await request(`${path}`);
   const body = (await response.json()) as any;
   return { status: response.status, type: response.headers.get('content-type'), body };
 }
@@ -26,6 +26,8 @@ describe('bad input on /api/v1/locations', () => {
     ['status=gone', 'status'],
     ['cursor=not-a-cursor', 'cursor'],
     ['cursor=eyJhZnRlciI6MX0', 'cursor'],
+    ['limt=5', 'limt'],
+    [`type=${'post_office,'.repeat(100)}`, 'type'],
   ])('%s is a 400 naming %s', async (query, field) => {
     const { status, type, body } = await problem(`/api/v1/locations?${query}`);
     expect(status).toBe(400);
@@ -38,6 +40,20 @@ describe('bad input on /api/v1/locations', () => {
   it('names every invalid field at once', async () => {
     const { body } = await problem('/api/v1/locations?limit=-1&type=x&postcode=1');
     expect(body.invalid_params.map((p: { name: string }) => p.name).sort()).toEqual(['limit', 'postcode', 'type']);
+  });
+
+  it('accepts repeated codes once each (each code is a bound parameter, D1 allows 100)', async () => {
+    const response = await request(`/api/v1/locations?service=${'stamps,'.repeat(80)}&type=${'post_office,'.repeat(80)}`);
+    expect(response.status).toBe(200);
+  });
+
+  it('answers 405 with Allow for other methods', async () => {
+    for (const path of ['/api/v1/locations', '/api/v1/locations/15015A']) {
+      const response = await request(`${path}`, { method: 'DELETE' });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('GET, HEAD');
+      expect(((await response.json()) as { type: string }).type).toBe('/api/problems/method-not-allowed');
+    }
   });
 
   it('answers 404 for an unknown id and 400 for a malformed one', async () => {
@@ -60,7 +76,7 @@ describe('bad input on /api/v1/locations', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(key, fc.string({ unit: 'binary', maxLength: 40 })), { maxLength: 5 }), async (pairs) => {
         const query = new URLSearchParams(pairs).toString();
-        const response = await SELF.fetch(`https://guichet.test/api/v1/locations?${query}`);
+        const response = await request(`/api/v1/locations?${query}`);
         await response.arrayBuffer();
         expect([200, 400]).toContain(response.status);
       }),
@@ -71,7 +87,7 @@ describe('bad input on /api/v1/locations', () => {
   it('never answers 5xx for arbitrary ids', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }), async (id) => {
-        const response = await SELF.fetch(`https://guichet.test/api/v1/locations/${encodeURIComponent(id)}`);
+        const response = await request(`/api/v1/locations/${encodeURIComponent(id)}`);
         await response.arrayBuffer();
         expect([200, 400, 404]).toContain(response.status);
       }),

@@ -1,4 +1,4 @@
-import { SELF } from 'cloudflare:test';
+import { request } from './http-client';
 import * as v from 'valibot';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LocationPageSchema, LocationSchema } from '../../worker/locations/api-schema';
@@ -10,7 +10,7 @@ const sample = demoSample(600);
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 async function getJson(path: string) {
-  const response = await SELF.fetch(`https://guichet.test${path}`);
+  const response = await request(`${path}`);
   return { response, body: (await response.json()) as any };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Loads locations into the test D1 through the importer's own code path.
  */
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { drizzleDatabase } from '../../worker/database';
 import { generateDemoNetwork } from '../../worker/demo/network';
 import type { ImportedLocation } from '../../worker/imports/open-data';

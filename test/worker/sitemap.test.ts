@@ -1,62 +1,63 @@
-import { SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { URLS_PER_SITEMAP } from '../../worker/sitemap/xml';
-import { locationPath } from '../../worker/locations/present';
+import { communePath, locationPath } from '../../worker/locations/present';
 import { demoSample, load } from './seed';
 
-const ORIGIN = 'https://guichet.test';
-const sample = demoSample(URLS_PER_SITEMAP + 700);
+import { ORIGIN, request } from './http-client';
+const sample = demoSample(3000);
 const text = async (path: string) => {
-  const response = await SELF.fetch(`${ORIGIN}${path}`);
+  const response = await request(`${path}`);
   return { response, body: await response.text() };
 };
-const locs = (xml: string) => [...xml.matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]);
 const entries = (xml: string) =>
   [...xml.matchAll(/<(?:url|sitemap)><loc>([^<]+)<\/loc>(?:<lastmod>([^<]+)<\/lastmod>)?/g)].map((m) => ({ loc: m[1], lastmod: m[2] }));
+const fileOf = (department: string) => `${ORIGIN}/sitemaps/departement-${department.toLowerCase()}.xml`;
+
+async function everyUrl() {
+  const index = entries((await text('/sitemap.xml')).body);
+  const urls: Array<{ loc: string; lastmod?: string }> = [];
+  for (const file of index) urls.push(...entries((await text(new URL(file.loc).pathname)).body));
+  return { index, urls };
+}
 
 describe('sitemaps', () => {
+  const touched = sample[5];
+  const closed = sample.find((l) => l.department !== touched.department && l.type === 'parcel_locker')!;
+
   beforeAll(async () => {
     await load(sample, 'demo', '2026-11-01T08:00:00Z');
-    // A later change to one office must show in its file's lastmod.
-    await load([{ ...sample[5], addressLine: '1 place Neuve', sourceHash: 'changed' }], 'demo-touch', '2026-11-20T09:30:00Z');
+    const changed = sample.map((l) => (l === touched ? { ...l, addressLine: '1 place Neuve', sourceHash: 'changed' } : l));
+    expect((await load(changed, 'demo', '2026-11-20T09:30:00Z')).updates).toHaveLength(1);
+    expect((await load(changed.filter((l) => l !== closed), 'demo', '2026-11-21T07:00:00Z')).closes).toEqual([closed.id]);
   });
 
-  it('lists every active office exactly once, in files under the size cap', async () => {
-    const index = await text('/sitemap.xml');
-    expect(index.response.headers.get('content-type')).toContain('application/xml');
-    const files = entries(index.body);
-    const officeFiles = files.filter((f) => f.loc.includes('/sitemaps/bureaux-'));
-    expect(officeFiles.map((f) => f.loc)).toEqual([`${ORIGIN}/sitemaps/bureaux-1.xml`, `${ORIGIN}/sitemaps/bureaux-2.xml`]);
-
-    const listed: string[] = [];
-    for (const file of officeFiles) {
-      const { body } = await text(new URL(file.loc).pathname);
-      const urls = locs(body);
-      expect(urls.length).toBeLessThanOrEqual(URLS_PER_SITEMAP);
-      listed.push(...urls);
-    }
-    expect(listed.sort()).toEqual(sample.map((l) => `${ORIGIN}${locationPath(l)}`).sort());
-    expect(officeFiles[0].lastmod).toBe('2026-11-20T09:30:00Z');
-    expect(officeFiles[1].lastmod).toBe('2026-11-01T08:00:00Z');
+  it('list every active office and commune page exactly once, and no closed one', async () => {
+    const { urls } = await everyUrl();
+    const locs = urls.map((u) => u.loc);
+    expect(new Set(locs).size).toBe(locs.length);
+    const offices = locs.filter((l) => l.includes('/bureaux/')).sort();
+    expect(offices).toEqual(sample.filter((l) => l !== closed).map((l) => `${ORIGIN}${locationPath(l)}`).sort());
+    const communes = locs.filter((l) => l.includes('/communes/'));
+    const expected = new Set(sample.filter((l) => l !== closed).map((l) => `${ORIGIN}${communePath({ name: l.commune, inseeCode: l.inseeCode })}`));
+    expect(new Set(communes)).toEqual(expected);
   });
 
-  it('lists communes and départements with their latest change', async () => {
-    const files = entries((await text('/sitemap.xml')).body);
-    const communeFile = files.find((f) => f.loc.endsWith('/sitemaps/communes-1.xml'))!;
-    expect(communeFile.lastmod).toBe('2026-11-20T09:30:00Z');
-    const communes = locs((await text('/sitemaps/communes-1.xml')).body);
-    expect(communes.length).toBe(new Set(sample.map((l) => l.inseeCode)).size);
-    const departments = entries((await text('/sitemaps/departements.xml')).body);
-    const touched = departments.find((d) => d.loc === `${ORIGIN}/departements/${sample[5].department.toLowerCase()}`);
-    expect(touched?.lastmod).toBe('2026-11-20T09:30:00Z');
+  it('give each file and URL the date of its own latest change, closings included', async () => {
+    const { index, urls } = await everyUrl();
+    const lastmod = (loc: string) => index.find((f) => f.loc === loc)?.lastmod;
+    expect(lastmod(fileOf(touched.department))).toBe('2026-11-20T09:30:00Z');
+    expect(lastmod(fileOf(closed.department))).toBe('2026-11-21T07:00:00Z');
+    const untouched = sample.find((l) => l.department !== touched.department && l.department !== closed.department)!;
+    expect(lastmod(fileOf(untouched.department))).toBe('2026-11-01T08:00:00Z');
+    expect(urls.find((u) => u.loc === `${ORIGIN}${locationPath(touched)}`)?.lastmod).toBe('2026-11-20T09:30:00Z');
+    expect(urls.find((u) => u.loc === `${ORIGIN}/departements/${closed.department.toLowerCase()}`)?.lastmod).toBe('2026-11-21T07:00:00Z');
   });
 
-  it('answers 404 for files past the end', async () => {
-    expect((await text('/sitemaps/bureaux-3.xml')).response.status).toBe(404);
-    expect((await text('/sitemaps/bureaux-0.xml')).response.status).toBe(404);
+  it('answer 404 for unknown files', async () => {
+    expect((await text('/sitemaps/departement-00.xml')).response.status).toBe(404);
+    expect((await text('/sitemaps/bureaux-1.xml')).response.status).toBe(404);
   });
 
-  it('points robots to the sitemap and keeps crawlers out of the API', async () => {
+  it('are announced by robots.txt, which keeps crawlers out of the API', async () => {
     const { body } = await text('/robots.txt');
     expect(body).toContain(`Sitemap: ${ORIGIN}/sitemap.xml`);
     expect(body).toContain('Disallow: /api/');

@@ -34,7 +34,7 @@ export class Problem extends Error {
     return PROBLEM_TYPES[this.type].status;
   }
 
-  toResponse(instance?: string): Response {
+  toResponse(instance?: string, headers: Record<string, string> = {}): Response {
     const body = {
       type: `${PROBLEM_BASE}${this.type}`,
       title: PROBLEM_TYPES[this.type].title,
@@ -45,7 +45,7 @@ export class Problem extends Error {
     };
     return new Response(JSON.stringify(body), {
       status: this.status,
-      headers: { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store' },
+      headers: { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store', ...headers },
     });
   }
 }
@@ -55,3 +55,10 @@ export function invalidRequest(params: InvalidParam[]): Problem {
   const names = [...new Set(params.map((p) => p.name))];
   return new Problem('invalid-request', `Paramètre invalide : ${names.join(', ')}.`, params);
 }
+
+/** Handler for the other methods of a resource: 405 with the `Allow` header. */
+export const methodNotAllowed = (allow: string) => (c: { req: { method: string; url: string } }) =>
+  new Problem('method-not-allowed', `Méthode ${c.req.method} non autorisée ; méthodes admises : ${allow}.`).toResponse(
+    new URL(c.req.url).pathname,
+    { allow },
+  );

@@ -57,6 +57,24 @@ function bindValues(location: ImportedLocation): unknown[] {
   });
 }
 
+/**
+ * Rebuilds the communes from their locations: the name most active
+ * locations give, the number of active locations, the latest change
+ * (closings included, so sitemaps see them).
+ */
+const REFRESH_COMMUNES = [
+  'delete from communes',
+  `insert into communes (insee_code, name, department, postcode, active_locations, updated_at)
+   select insee_code, commune, department, postcode, total_active, last_update from (
+     select insee_code, commune, department, min(postcode) as postcode,
+       sum(sum(status = 'active')) over w as total_active,
+       max(max(updated_at)) over w as last_update,
+       row_number() over (partition by insee_code order by sum(status = 'active') desc, count(*) desc, commune) as rn
+     from locations group by insee_code, commune, department
+     window w as (partition by insee_code)
+   ) where rn = 1`,
+];
+
 export type WriteProgress = (done: number, total: number) => void;
 
 export interface WriteOptions {
@@ -91,4 +109,5 @@ export async function applyImportPlan(
     await d1.batch(statements.slice(i, i + STATEMENTS_PER_BATCH));
     progress?.(Math.min(i + STATEMENTS_PER_BATCH, statements.length), statements.length);
   }
+  if (statements.length > 0) await d1.batch(REFRESH_COMMUNES.map((sql) => d1.prepare(sql)));
 }

@@ -15,20 +15,25 @@ export const MAX_PAGE_SIZE = 200;
 const oneOf = <T extends readonly string[]>(values: T, what: string) =>
   v.picklist(values, (issue) => `${what} inconnu « ${String(issue.input)} » ; valeurs admises : ${values.join(', ')}`);
 
-/** A comma-separated list of codes (`type=post_office,partner_relay`). */
+/**
+ * A comma-separated list of codes (`type=post_office,partner_relay`),
+ * without duplicates: each code becomes a bound parameter, and D1 allows 100.
+ */
 const codeList = <T extends readonly string[]>(values: T, what: string) =>
   v.pipe(
     v.string(),
-    v.transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean)),
+    v.maxLength(1000, 'liste trop longue'),
+    v.transform((text) => [...new Set(text.split(',').map((s) => s.trim()).filter(Boolean))]),
     v.array(oneOf(values, what)),
     v.minLength(1, `au moins un ${what} attendu`),
   );
 
-export const LocationIdParams = v.object({
+export const LocationIdParams = v.strictObject({
   id: v.pipe(v.string(), v.regex(LOCATION_ID, 'identifiant invalide : 1 à 32 lettres ou chiffres'), v.toUpperCase()),
 });
 
-export const ListLocationsQuery = v.object({
+/** Strict: an unknown parameter (a typo such as `limt`) is a 400, not silently ignored. */
+export const ListLocationsQuery = v.strictObject({
   type: v.optional(codeList(LOCATION_TYPES, 'type')),
   service: v.optional(codeList(SERVICES, 'service')),
   postcode: v.optional(v.pipe(v.string(), v.regex(/^\d{5}$/, 'code postal attendu sur 5 chiffres'))),

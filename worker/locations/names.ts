@@ -105,8 +105,8 @@ export function idFromLocationSlug(slug: string): string | undefined {
   return /^[a-z0-9]{1,32}$/i.test(last) ? last.toUpperCase() : undefined;
 }
 
-export function communeSlug(commune: { commune: string; inseeCode: string }): string {
-  return `${slugify(commune.commune)}-${commune.inseeCode.toLowerCase()}`;
+export function communeSlug(commune: { name: string; inseeCode: string }): string {
+  return `${slugify(commune.name)}-${commune.inseeCode.toLowerCase()}`;
 }
 
 export function inseeFromCommuneSlug(slug: string): string | undefined {

@@ -6,10 +6,14 @@ import type { LocationRow } from '../../db/schema';
 import type { LocationResource } from './api-schema';
 import { LOCATION_TYPE_LABELS } from './catalog';
 import { findDepartment } from './departments';
-import { locationSlug } from './names';
+import { communeSlug, locationSlug } from './names';
 
 export function locationPath(row: Pick<LocationRow, 'id' | 'name' | 'commune'>): string {
   return `/bureaux/${locationSlug(row)}`;
+}
+
+export function communePath(commune: { name: string; inseeCode: string }): string {
+  return `/communes/${communeSlug(commune)}`;
 }
 
 export function presentLocation(row: LocationRow): LocationResource {

@@ -3,8 +3,8 @@
  * Reading locations from D1. Shared by the API routes and the pages, so a
  * page and the API can never disagree.
  */
-import { and, asc, count, eq, gt, inArray, max, type SQL, sql } from 'drizzle-orm';
-import { locations, type LocationRow } from '../../db/schema';
+import { and, asc, count, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
+import { communes, type CommuneRow, locations, type LocationRow } from '../../db/schema';
 import type { Database } from '../database';
 import type { LocationType, Service } from './catalog';
 
@@ -51,12 +51,8 @@ export async function listLocations(
   return { rows: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
 }
 
-export interface CommuneSummary {
-  inseeCode: string;
-  commune: string;
-  postcode: string;
-  department: string;
-  locations: number;
+export async function findCommune(db: Database, inseeCode: string): Promise<CommuneRow | undefined> {
+  return db.select().from(communes).where(eq(communes.inseeCode, inseeCode)).get();
 }
 
 /** Active locations of one commune, paged for the commune page. */
@@ -64,30 +60,24 @@ export async function listCommuneLocations(
   db: Database,
   inseeCode: string,
   page: { offset: number; limit: number },
-): Promise<{ rows: LocationRow[]; total: number }> {
-  const where = and(eq(locations.inseeCode, inseeCode), eq(locations.status, 'active'));
-  const [rows, totals] = await db.batch([
-    db.select().from(locations).where(where).orderBy(asc(locations.type), asc(locations.name), asc(locations.id))
-      .limit(page.limit).offset(page.offset),
-    db.select({ total: count() }).from(locations).where(where),
-  ]);
-  return { rows, total: totals[0]?.total ?? 0 };
+): Promise<LocationRow[]> {
+  return db
+    .select()
+    .from(locations)
+    .where(and(eq(locations.inseeCode, inseeCode), eq(locations.status, 'active')))
+    .orderBy(asc(locations.type), asc(locations.name), asc(locations.id))
+    .limit(page.limit)
+    .offset(page.offset)
+    .all();
 }
 
-/** Communes of a département with their number of active locations, by name. */
-export async function listDepartmentCommunes(db: Database, department: string): Promise<CommuneSummary[]> {
+/** Communes of a département that have an active location, by name. */
+export async function listDepartmentCommunes(db: Database, department: string): Promise<CommuneRow[]> {
   return db
-    .select({
-      inseeCode: locations.inseeCode,
-      commune: sql<string>`min(${locations.commune})`,
-      postcode: sql<string>`min(${locations.postcode})`,
-      department: locations.department,
-      locations: count(),
-    })
-    .from(locations)
-    .where(and(eq(locations.department, department), eq(locations.status, 'active')))
-    .groupBy(locations.inseeCode, locations.department)
-    .orderBy(sql`min(${locations.commune})`)
+    .select()
+    .from(communes)
+    .where(and(eq(communes.department, department), gt(communes.activeLocations, 0)))
+    .orderBy(asc(communes.name))
     .all();
 }
 
@@ -99,9 +89,4 @@ export async function countByDepartment(db: Database): Promise<Map<string, numbe
     .groupBy(locations.department)
     .all();
   return new Map(rows.map((r) => [r.department, r.n]));
-}
-
-export async function lastUpdate(db: Database, where?: SQL): Promise<string | null> {
-  const row = await db.select({ at: max(locations.updatedAt) }).from(locations).where(where).get();
-  return row?.at ?? null;
 }

@@ -5,7 +5,7 @@
 import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import { database } from '../env';
-import { invalidRequest, Problem } from '../http/problem';
+import { invalidRequest, methodNotAllowed, Problem } from '../http/problem';
 import { validate } from '../http/validate';
 import { ListLocationsQuery, LocationIdParams, LocationPageSchema, LocationSchema, ProblemSchema } from './api-schema';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -69,4 +69,6 @@ export const locationRoutes = new Hono()
       if (!row) throw new Problem('not-found', `Aucun point de contact n’a l’identifiant ${id}.`);
       return c.json(presentLocation(row));
     },
-  );
+  )
+  .all('/', methodNotAllowed('GET, HEAD'))
+  .all('/:id', methodNotAllowed('GET, HEAD'));

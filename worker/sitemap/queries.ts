@@ -1,74 +1,40 @@
 /**
  * @module
- * What the sitemaps list: active offices and communes, in stable order,
- * cut into files of {@link URLS_PER_SITEMAP}, with the latest change of each.
+ * What the sitemaps list, one file per département: its page, its communes
+ * and its active offices. Grouping by a stable key (not by position) keeps
+ * `lastmod` exact: opening or closing an office changes its département's
+ * file and no other. Closed rows count in `lastmod` (their URL left the file).
  */
-import { and, asc, eq, sql } from 'drizzle-orm';
-import { locations } from '../../db/schema';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { communes, locations } from '../../db/schema';
 import type { Database } from '../database';
-import { URLS_PER_SITEMAP } from './xml';
 
-// Inlined, not bound: D1 binds JS numbers as REAL, which would turn the chunk
-// arithmetic into float division.
-const PER_FILE = sql.raw(String(URLS_PER_SITEMAP));
-
-export interface ChunkInfo {
-  chunk: number;
-  lastmod: string | null;
-}
-
-/** Number and last change of each file of office pages. */
-export async function officeChunks(db: Database): Promise<ChunkInfo[]> {
-  const rows = await db.all<{ chunk: number; lastmod: string | null }>(sql`
-    select (rn - 1) / ${PER_FILE} + 1 as chunk, max(updated_at) as lastmod
-    from (select updated_at, row_number() over (order by id) as rn from locations where status = 'active')
-    group by chunk order by chunk`);
-  return rows.map((r) => ({ chunk: Number(r.chunk), lastmod: r.lastmod }));
-}
-
-/** Communes are listed per INSEE code; a commune changes when any of its locations does. */
-export async function communeChunks(db: Database): Promise<ChunkInfo[]> {
-  const rows = await db.all<{ chunk: number; lastmod: string | null }>(sql`
-    select (rn - 1) / ${PER_FILE} + 1 as chunk, max(lastmod) as lastmod
-    from (select max(updated_at) as lastmod, row_number() over (order by insee_code) as rn
-          from locations where status = 'active' group by insee_code)
-    group by chunk order by chunk`);
-  return rows.map((r) => ({ chunk: Number(r.chunk), lastmod: r.lastmod }));
-}
-
-export async function officesInChunk(db: Database, chunk: number) {
-  return db
-    .select({ id: locations.id, name: locations.name, commune: locations.commune, updatedAt: locations.updatedAt })
-    .from(locations)
-    .where(eq(locations.status, 'active'))
-    .orderBy(asc(locations.id))
-    .limit(URLS_PER_SITEMAP)
-    .offset((chunk - 1) * URLS_PER_SITEMAP)
-    .all();
-}
-
-export async function communesInChunk(db: Database, chunk: number) {
-  return db
-    .select({
-      inseeCode: locations.inseeCode,
-      commune: sql<string>`min(${locations.commune})`,
-      updatedAt: sql<string>`max(${locations.updatedAt})`,
-    })
-    .from(locations)
-    .where(and(eq(locations.status, 'active')))
-    .groupBy(locations.inseeCode)
-    .orderBy(asc(locations.inseeCode))
-    .limit(URLS_PER_SITEMAP)
-    .offset((chunk - 1) * URLS_PER_SITEMAP)
-    .all();
-}
-
-export async function departmentUpdates(db: Database) {
+/** Départements with an active location, and the latest change of any of their rows. */
+export async function departmentUpdates(db: Database, only?: string) {
   return db
     .select({ department: locations.department, updatedAt: sql<string>`max(${locations.updatedAt})` })
     .from(locations)
-    .where(eq(locations.status, 'active'))
+    .where(only ? eq(locations.department, only) : undefined)
     .groupBy(locations.department)
+    .having(sql`sum(${locations.status} = 'active') > 0`)
     .orderBy(asc(locations.department))
+    .all();
+}
+
+export async function departmentOffices(db: Database, department: string) {
+  return db
+    .select({ id: locations.id, name: locations.name, commune: locations.commune, updatedAt: locations.updatedAt })
+    .from(locations)
+    .where(and(eq(locations.department, department), eq(locations.status, 'active')))
+    .orderBy(asc(locations.id))
+    .all();
+}
+
+export async function departmentCommunes(db: Database, department: string) {
+  return db
+    .select({ inseeCode: communes.inseeCode, name: communes.name, updatedAt: communes.updatedAt })
+    .from(communes)
+    .where(and(eq(communes.department, department), gt(communes.activeLocations, 0)))
+    .orderBy(asc(communes.inseeCode))
     .all();
 }

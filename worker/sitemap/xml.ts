@@ -8,8 +8,8 @@ export interface SitemapEntry {
   lastmod?: string | null;
 }
 
-/** The protocol caps a file at 50,000 URLs; smaller files are cheaper to render at the edge. */
-export const URLS_PER_SITEMAP = 10_000;
+/** The protocol's cap per file. One département has a few thousand URLs at most. */
+export const URLS_PER_SITEMAP = 50_000;
 
 const escapeXml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
@@ -21,7 +21,7 @@ function entries(tag: 'url' | 'sitemap', items: readonly SitemapEntry[]): string
 }
 
 export function urlSet(items: readonly SitemapEntry[]): string {
-  if (items.length > 50_000) throw new Error('a sitemap holds at most 50,000 URLs');
+  if (items.length > URLS_PER_SITEMAP) throw new Error(`a sitemap holds at most ${URLS_PER_SITEMAP} URLs`);
   return `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${entries('url', items)}\n</urlset>\n`;
 }
 
