@@ -4,7 +4,7 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import { compressedWeight, executableScripts, fetchPage, PAGE_BUDGET_BYTES, subresources } from './gates';
-import { bigCommune, closed, deleguee, office, PAGES, parentOfPartner, partner } from './fixtures';
+import { bigCommune, closed, deleguee, office, PAGES, parentOfPartner } from './fixtures';
 import { locationPath } from '../../worker/locations/present';
 import type { LocationResource } from '../../worker/locations/api-schema';
 

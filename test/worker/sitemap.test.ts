@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { communePath, locationPath } from '../../worker/locations/present';
+import { ORIGIN, request } from './http-client';
 import { demoSample, load } from './seed';
 
-import { ORIGIN, request } from './http-client';
 const sample = demoSample(3000);
 const text = async (path: string) => {
-  const response = await request(`${path}`);
+  const response = await request(path);
   return { response, body: await response.text() };
 };
 const entries = (xml: string) =>
