@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { demoSample, load } from './seed';
 
 async function problem(path: string) {
-  const response = await request(`${path}`);
+  const response = await request(path);
   const body = (await response.json()) as any;
   return { status: response.status, type: response.headers.get('content-type'), body };
 }
@@ -49,7 +49,7 @@ describe('bad input on /api/v1/locations', () => {
 
   it('answers 405 with Allow for other methods', async () => {
     for (const path of ['/api/v1/locations', '/api/v1/locations/15015A']) {
-      const response = await request(`${path}`, { method: 'DELETE' });
+      const response = await request(path, { method: 'DELETE' });
       expect(response.status).toBe(405);
       expect(response.headers.get('allow')).toBe('GET, HEAD');
       expect(((await response.json()) as { type: string }).type).toBe('/api/problems/method-not-allowed');

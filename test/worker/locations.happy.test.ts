@@ -10,7 +10,7 @@ const sample = demoSample(600);
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 async function getJson(path: string) {
-  const response = await request(`${path}`);
+  const response = await request(path);
   return { response, body: (await response.json()) as any };
 }
 
