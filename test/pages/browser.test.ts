@@ -45,7 +45,7 @@ describe.each(Object.entries(PAGES))('%s page in Chromium', (_kind, page) => {
     await tab.keyboard.press('Tab');
     expect(await tab.evaluate(() => document.activeElement?.textContent)).toBe('Aller au contenu');
     await tab.keyboard.press('Enter');
-    expect(new URL(tab.url()).hash).toBe('#contenu');
+    await expect.poll(() => new URL(tab.url()).hash).toBe('#contenu');
     await context.close();
   });
 
