@@ -16,13 +16,23 @@ export default defineConfig({
       },
       {
         plugins: [
-          cloudflareTest(async () => ({
+          cloudflareTest(async ({ inject }) => ({
             main: './test/worker/entry.ts',
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations('./db/migrations') } },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations('./db/migrations'),
+                RECEIVER_URL: inject('receiverUrl'),
+              },
+            },
           })),
         ],
-        test: { name: 'worker', include: ['test/worker/**/*.test.ts'], setupFiles: ['./test/worker/setup.ts'] },
+        test: {
+          name: 'worker',
+          include: ['test/worker/**/*.test.ts'],
+          setupFiles: ['./test/worker/setup.ts'],
+          globalSetup: ['./test/worker/receiver.ts'],
+        },
       },
       {
         test: { name: 'cli', include: ['test/cli/**/*.test.ts'], environment: 'node', testTimeout: 180_000 },

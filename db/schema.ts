@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import type { ExceptionReason, Interval, WeeklyRule } from '../worker/hours/model';
 import type { LocationType, Service } from '../worker/locations/catalog';
 
 /** Every place a customer can go to: offices, agencies, relays, lockers, relay shops. */
@@ -72,6 +73,115 @@ export const communes = sqliteTable(
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [index('communes_department_idx').on(t.department, t.name)],
+);
+
+/**
+ * A location's weekly opening rules, in local wall-clock time. `version`
+ * moves on every change of the rules or the exceptions: it is the
+ * optimistic-concurrency token behind `ETag`/`If-Match`.
+ */
+export const locationHours = sqliteTable('location_hours', {
+  locationId: text('location_id').primaryKey(),
+  weekly: text('weekly', { mode: 'json' }).$type<WeeklyRule[]>().notNull(),
+  version: integer('version').notNull().default(0),
+  /** Random id of the last write: later statements of the same batch check it to know the write won. */
+  lastWrite: text('last_write'),
+  updatedAt: text('updated_at').notNull(),
+});
+
+/** Dated exceptions: closed, or special intervals, on each local date of a range. */
+export const hoursExceptions = sqliteTable(
+  'hours_exceptions',
+  {
+    id: text('id').primaryKey(),
+    locationId: text('location_id').notNull(),
+    startDate: text('start_date').notNull(),
+    /** Inclusive; null = until further notice. */
+    endDate: text('end_date'),
+    closed: integer('closed', { mode: 'boolean' }).notNull(),
+    intervals: text('intervals', { mode: 'json' }).$type<Interval[]>().notNull(),
+    reason: text('reason').$type<ExceptionReason>().notNull(),
+    note: text('note'),
+    /** Set when the exception was declared for many locations at once. */
+    bulkId: text('bulk_id'),
+    createdBy: text('created_by').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('hours_exceptions_location_idx').on(t.locationId, t.startDate)],
+);
+
+/**
+ * Staff credentials. Only a SHA-256 digest of each bearer token is stored:
+ * tokens are 256-bit random values, so a fast digest is enough (no password
+ * stretching needed) and a database leak reveals no usable token.
+ */
+export const staffTokens = sqliteTable('staff_tokens', {
+  id: text('id').primaryKey(),
+  /** Who holds it, e.g. "Bureau de Sartrouville – responsable". Shown in the audit log. */
+  name: text('name').notNull(),
+  tokenHash: text('token_hash').notNull().unique(),
+  role: text('role').$type<StaffRole>().notNull(),
+  scopeType: text('scope_type').$type<'office' | 'department' | 'network'>().notNull(),
+  /** Location id for an office, département code for a département, null for the network. */
+  scopeValue: text('scope_value'),
+  createdAt: text('created_at').notNull(),
+  expiresAt: text('expires_at'),
+  revokedAt: text('revoked_at'),
+});
+export type StaffRole = 'exceptions' | 'hours';
+
+/** Sign-in sessions of the staff pages (cookie holds the secret; only its digest is stored). */
+export const staffSessions = sqliteTable('staff_sessions', {
+  id: text('id').primaryKey(),
+  secretHash: text('secret_hash').notNull().unique(),
+  tokenId: text('token_id').notNull(),
+  /** Synchronizer token for the forms of this session (CSRF). */
+  csrfToken: text('csrf_token').notNull(),
+  expiresAt: text('expires_at').notNull(),
+});
+
+/**
+ * Every change to hours: who, when, before, after. Its `seq` orders the
+ * public changes feed and the publication jobs.
+ */
+export const hoursAudit = sqliteTable(
+  'hours_audit',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    locationId: text('location_id').notNull(),
+    action: text('action').$type<'weekly.replace' | 'exception.add' | 'exception.remove'>().notNull(),
+    actorId: text('actor_id').notNull(),
+    actorName: text('actor_name').notNull(),
+    at: text('at').notNull(),
+    before: text('before', { mode: 'json' }),
+    after: text('after', { mode: 'json' }),
+  },
+  (t) => [index('hours_audit_location_idx').on(t.locationId, t.seq)],
+);
+
+/** How far each publication target has read the changes feed. */
+export const publicationCursors = sqliteTable('publication_cursors', {
+  target: text('target').primaryKey(),
+  lastSeq: integer('last_seq').notNull(),
+  updatedAt: text('updated_at').notNull(),
+});
+
+/** Each push to a target: recorded before it is sent, retried until it succeeds. */
+export const publicationPushes = sqliteTable(
+  'publication_pushes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    target: text('target').notNull(),
+    locationIds: text('location_ids', { mode: 'json' }).$type<string[]>().notNull(),
+    payload: text('payload').notNull(),
+    status: text('status').$type<'pending' | 'sent' | 'dry_run'>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: text('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    createdAt: text('created_at').notNull(),
+    sentAt: text('sent_at'),
+  },
+  (t) => [index('publication_pushes_due_idx').on(t.status, t.nextAttemptAt)],
 );
 
 export type GeocodePrecision = 'address' | 'street' | 'block' | 'commune';

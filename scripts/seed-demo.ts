@@ -6,7 +6,10 @@
  * (idempotent, like an import).
  */
 import { parseArgs } from 'node:util';
+import { demoSchedule } from '../worker/demo/hours';
 import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../worker/demo/network';
+import { seedSchedules } from '../worker/hours/store';
+import { localParts } from '../worker/hours/zoned-time';
 import { planImport } from '../worker/imports/plan';
 import { applyImportPlan, loadExisting } from '../worker/imports/store';
 import { openDatabase, PERSIST_DIR } from './local-db';
@@ -28,7 +31,11 @@ try {
     console.log(`database already holds ${existing.length} locations: demo network not loaded`);
   } else {
     const started = performance.now();
-    const plan = planImport(existing, generateDemoNetwork(DEMO_SEED, size), 'demo');
+    const network = generateDemoNetwork(DEMO_SEED, size);
+    // Hours are computed before writing, so the writes run back to back.
+    const today = new Date();
+    const schedules = network.map((l) => ({ locationId: l.id, ...demoSchedule(l, localParts(today, l.timeZone).date) }));
+    const plan = planImport(existing, network, 'demo');
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     let reported = 0;
     await applyImportPlan(db, plan, now, (done, total) => {
@@ -37,8 +44,9 @@ try {
         console.log(`demo network: ${done}/${total} statements written`);
       }
     });
+    await seedSchedules(db, schedules, now);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`demo network loaded: ${plan.inserts.length} new, ${plan.updates.length} updated in ${seconds} s`);
+    console.log(`demo network loaded: ${plan.inserts.length} new, ${plan.updates.length} updated, with opening hours, in ${seconds} s`);
   }
 } finally {
   await close();

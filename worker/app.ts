@@ -8,7 +8,9 @@ import { etag } from 'hono/etag';
 import { openAPIRouteHandler } from 'hono-openapi';
 import { publicCache, securityHeaders } from './http/headers';
 import { Problem } from './http/problem';
+import { hoursFeedRoutes, locationHoursRoutes } from './hours/routes';
 import { locationRoutes } from './locations/routes';
+import { publicationRoutes } from './publication/routes';
 import { sitemapRoutes } from './sitemap/routes';
 
 export function createApp(): Hono {
@@ -24,7 +26,10 @@ export function createApp(): Hono {
     return new Problem('internal', 'Une erreur inattendue est survenue ; elle a été journalisée.').toResponse();
   });
 
-  const api = new Hono().route('/v1/locations', locationRoutes);
+  const api = new Hono()
+    .route('/v1/locations', locationHoursRoutes)
+    .route('/v1/locations', locationRoutes)
+    .route('/v1/hours', hoursFeedRoutes);
   app.route('/api', api);
   app.get(
     '/api/openapi.json',
@@ -34,12 +39,14 @@ export function createApp(): Hono {
         info: {
           title: 'Guichet API',
           version: '1.0.0',
-          description: 'Points de contact du réseau postal : adresses, services, accessibilité. Errors are RFC 9457 problem details.',
+          description: 'Points de contact du réseau postal : adresses, services, accessibilité, horaires. Errors are RFC 9457 problem details.',
         },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Staff token (gst_…)' } } },
       },
       exclude: ['/api/openapi.json'],
     }),
   );
+  app.route('/', publicationRoutes);
   app.all('/api/*', (c) => {
     throw new Problem('not-found', `Aucune ressource à l’adresse ${new URL(c.req.url).pathname}.`);
   });

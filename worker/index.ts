@@ -1,11 +1,22 @@
 /**
  * @module
  * The Worker entry: Astro's Cloudflare handler runs the fetch pipeline
- * (site/fetch.ts: our Hono app, then the pages). Scheduled jobs (hours
- * publication) will hang here as `scheduled`.
+ * (site/fetch.ts: our Hono app, then the pages); the cron trigger runs the
+ * publication of hours changes to search engines and Google.
  */
 import { handle } from '@astrojs/cloudflare/handler';
+import { drizzleDatabase } from './database';
+import type { Bindings } from './env';
+import { runPublication } from './publication/job';
+import { publicationConfig } from './publication/targets';
 
 export default {
   fetch: handle,
+  async scheduled(_controller, env, ctx) {
+    const bindings = env as unknown as Bindings & Record<string, unknown>;
+    const config = publicationConfig(bindings, 'http://localhost:8787');
+    ctx.waitUntil(
+      runPublication(drizzleDatabase(bindings.DB), config).then((report) => console.log('publication', JSON.stringify(report))),
+    );
+  },
 } satisfies ExportedHandler;

@@ -36,7 +36,7 @@ describe('office page', () => {
   it('carries a canonical URL and JSON-LD that agree with the API', async () => {
     const { html, headers } = await fetchPage(baseUrl, PAGES.office.path);
     expect(html).toContain(`<link rel="canonical" href="${baseUrl}${locationPath(office)}">`);
-    expect(headers.get('cache-control')).toMatch(/max-age=60/);
+    expect(headers.get('cache-control')).toMatch(/max-age=30/);
     const ld = JSON.parse(/<script type="application\/ld\+json">(.*?)<\/script>/s.exec(html)![1]);
     const place = ld.find((x: { '@type': string }) => x['@type'] === 'PostOffice');
     const api = (await (await fetch(`${baseUrl}/api/v1/locations/${office.id}`)).json()) as LocationResource;
@@ -49,6 +49,16 @@ describe('office page', () => {
     expect(ld.find((x: { '@type': string }) => x['@type'] === 'BreadcrumbList').itemListElement).toHaveLength(4);
     expect(html).toContain(`href="geo:${office.latitude.toFixed(6)},${office.longitude.toFixed(6)}"`);
     expect(html).toContain('https://www.openstreetmap.org/?mlat=');
+  });
+
+  it('shows today’s status, the week and Google-ready opening hours', async () => {
+    const { html } = await fetchPage(baseUrl, PAGES.office.path);
+    expect(html).toMatch(/<p class="status">(Ouvert|Ferme bientôt|Fermé)[^<]*<\/p>/);
+    expect(html).toMatch(/<th scope="row">lundi<\/th>/);
+    const ld = JSON.parse(/<script type="application\/ld\+json">(.*?)<\/script>/s.exec(html)![1]);
+    const place = ld.find((x: { '@type': string }) => x['@type'] === 'PostOffice');
+    expect(place.openingHoursSpecification.length).toBeGreaterThan(0);
+    expect(JSON.stringify(place)).not.toContain('24:00');
   });
 
   it('links a partner point to its parent office', async () => {

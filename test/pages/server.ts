@@ -14,11 +14,17 @@ import { DEMO_SEED, generateDemoNetwork } from '../../worker/demo/network';
 import { planImport } from '../../worker/imports/plan';
 import { applyImportPlan, loadExisting } from '../../worker/imports/store';
 import { mapOpenDataRecord } from '../../worker/imports/open-data';
-import { OPEN_DATA_ROWS, PAGE_TEST_NETWORK_SIZE } from './fixtures';
+import { demoSchedule } from '../../worker/demo/hours';
+import { seedSchedules } from '../../worker/hours/store';
+import { localParts } from '../../worker/hours/zoned-time';
+import { createStaffToken } from '../../worker/staff/tokens';
+import { office, OPEN_DATA_ROWS, PAGE_TEST_NETWORK_SIZE } from './fixtures';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string;
+    /** An `exceptions` token scoped to the fixture office (fixtures.ts). */
+    staffToken: string;
   }
 }
 
@@ -62,6 +68,7 @@ export default async function setup(project: TestProject) {
   if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
 
   const network = generateDemoNetwork(DEMO_SEED, PAGE_TEST_NETWORK_SIZE);
+  let staffToken = '';
   const { db, close } = await openDatabase({ persistTo: state });
   try {
     await applyImportPlan(db, planImport(await loadExisting(db), network, 'demo'), '2026-11-01T08:00:00Z');
@@ -69,6 +76,16 @@ export default async function setup(project: TestProject) {
     await applyImportPlan(db, planImport(await loadExisting(db), network.slice(0, -1), 'demo'), '2026-11-10T08:00:00Z');
     const openData = OPEN_DATA_ROWS.map((line) => mapOpenDataRecord(line.split(';'))).flatMap((r) => (r.ok ? [r.location] : []));
     await applyImportPlan(db, planImport(await loadExisting(db), openData, 'open_data'), '2026-11-10T08:00:00Z');
+    const now = new Date();
+    await seedSchedules(
+      db,
+      network.map((l) => ({ locationId: l.id, ...demoSchedule(l, localParts(now, l.timeZone).date) })),
+      now.toISOString(),
+    );
+    const { token } = await createStaffToken(db, {
+      name: 'Responsable du bureau (test)', role: 'exceptions', scopeType: 'office', scopeValue: office.id, now: now.toISOString(),
+    });
+    staffToken = token;
   } finally {
     await close();
   }
@@ -85,6 +102,7 @@ export default async function setup(project: TestProject) {
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitUntilUp(`${baseUrl}/robots.txt`, child, () => output);
   project.provide('baseUrl', baseUrl);
+  project.provide('staffToken', staffToken);
 
   return async () => {
     if (child.pid) {

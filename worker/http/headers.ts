@@ -27,10 +27,10 @@ export const securityHeaders = (): MiddlewareHandler =>
   });
 
 /**
- * Public, shared content: browsers revalidate after a minute (hours changes
- * must show within 60 s), edge caches may serve stale while revalidating.
+ * Public, shared content: at most 30 s fresh plus 30 s stale, so an hours
+ * change reaches every reader within 60 s.
  */
-export const PUBLIC_CACHE = 'public, max-age=60, stale-while-revalidate=300';
+export const PUBLIC_CACHE = 'public, max-age=30, stale-while-revalidate=30';
 
 /** Sets the public cache policy on successful GET/HEAD answers that chose none. */
 export const publicCache = (): MiddlewareHandler => async (c, next) => {

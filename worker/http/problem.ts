@@ -13,8 +13,12 @@ export interface InvalidParam {
 
 export const PROBLEM_TYPES = {
   'invalid-request': { status: 400, title: 'La requête contient des paramètres invalides.' },
+  unauthorized: { status: 401, title: 'Authentification requise.' },
+  forbidden: { status: 403, title: 'Action non autorisée pour ce jeton.' },
   'not-found': { status: 404, title: 'Ressource introuvable.' },
   'method-not-allowed': { status: 405, title: 'Méthode non autorisée sur cette ressource.' },
+  'precondition-failed': { status: 412, title: 'La ressource a changé depuis votre lecture.' },
+  'precondition-required': { status: 428, title: 'En-tête If-Match requis.' },
   internal: { status: 500, title: 'Erreur interne.' },
 } as const;
 export type ProblemType = keyof typeof PROBLEM_TYPES;
@@ -26,6 +30,7 @@ export class Problem extends Error {
     readonly type: ProblemType,
     readonly detail: string,
     readonly invalidParams: InvalidParam[] = [],
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail);
   }
@@ -45,7 +50,7 @@ export class Problem extends Error {
     };
     return new Response(JSON.stringify(body), {
       status: this.status,
-      headers: { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+      headers: { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store', ...this.headers, ...headers },
     });
   }
 }

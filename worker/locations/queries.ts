@@ -12,6 +12,15 @@ export async function findLocation(db: Database, id: string): Promise<LocationRo
   return db.select().from(locations).where(eq(locations.id, id)).get();
 }
 
+/** Locations by id, in chunks that stay under D1's 100 bound parameters. */
+export async function listLocationsByIds(db: Database, ids: string[]): Promise<LocationRow[]> {
+  const found: LocationRow[] = [];
+  for (let i = 0; i < ids.length; i += 90) {
+    found.push(...(await db.select().from(locations).where(inArray(locations.id, ids.slice(i, i + 90))).all()));
+  }
+  return found;
+}
+
 export interface LocationFilters {
   types?: LocationType[];
   /** Every listed service must be offered. */

@@ -1,0 +1,94 @@
+/**
+ * The office manager's closure form in Chromium with JavaScript off: sign
+ * in, declare a closure, see it on the office page. Plus CSRF and axe.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { addDays, localParts } from '../../worker/hours/zoned-time';
+import { office, PAGES } from './fixtures';
+
+const baseUrl = inject('baseUrl');
+const staffToken = inject('staffToken');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let browser: Browser;
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+afterAll(async () => browser?.close());
+
+async function signIn(context: BrowserContext) {
+  const tab = await context.newPage();
+  await tab.goto(`${baseUrl}/staff/fermeture`);
+  expect(new URL(tab.url()).pathname).toBe('/staff/connexion');
+  await tab.getByLabel('Jeton d’accès personnel').fill(staffToken);
+  await tab.getByRole('button', { name: 'Se connecter' }).click();
+  await tab.waitForURL(`${baseUrl}/staff/fermeture`);
+  return tab;
+}
+
+describe('declaring an exceptional closure', () => {
+  it('takes one form, without JavaScript, and shows on the office page', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const tab = await signIn(context);
+    expect(await tab.getByLabel('Point de contact (identifiant)').inputValue()).toBe(office.id);
+    const day = addDays(localParts(new Date(), office.timeZone).date, 2);
+    await tab.getByLabel('Date').fill(day);
+    await tab.getByLabel('Motif').selectOption('works');
+    await tab.getByLabel('Message au public (facultatif)').fill('Travaux de peinture');
+    await tab.getByRole('button', { name: 'Enregistrer la fermeture' }).click();
+    await expect.poll(() => tab.getByRole('status').innerText()).toContain(`fermé toute la journée du ${day}`);
+
+    await tab.goto(`${baseUrl}${PAGES.office.path}`);
+    const special = await tab.locator('main').innerText();
+    expect(special).toContain('Jours particuliers à venir');
+    expect(special).toContain('Travaux : Travaux de peinture');
+    await context.close();
+  });
+
+  it('refuses a form without the session’s CSRF token', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    await signIn(context);
+    const response = await context.request.post(`${baseUrl}/staff/fermeture`, {
+      headers: { origin: baseUrl },
+      form: { csrf: 'forged', location: office.id, date: '2099-01-01', reason: 'works' },
+    });
+    expect(response.status()).toBe(403);
+    expect(await response.text()).toContain('Formulaire expiré');
+    await context.close();
+  });
+
+  it('sends strangers to the sign-in page and refuses a wrong token', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const tab = await context.newPage();
+    await tab.goto(`${baseUrl}/staff/connexion`);
+    await tab.getByLabel('Jeton d’accès personnel').fill('gst_not-a-real-token');
+    await tab.getByRole('button', { name: 'Se connecter' }).click();
+    expect(await tab.getByRole('alert').innerText()).toContain('Jeton inconnu');
+    await context.close();
+  });
+
+  it('has no axe-core WCAG 2.2 AA violation on the sign-in and closure pages', async () => {
+    const context = await browser.newContext({ bypassCSP: true });
+    const tab = await signIn(context);
+    for (const path of ['/staff/fermeture', '/staff/connexion']) {
+      await tab.goto(`${baseUrl}${path}`);
+      await tab.addScriptTag({ content: AXE_SOURCE });
+      const violations = await tab.evaluate(async () => {
+        const axe = (window as unknown as { axe: { run: Function } }).axe;
+        const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
+        return result.violations.map((v: { id: string }) => v.id);
+      });
+      expect(violations, path).toEqual([]);
+    }
+    await context.close();
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * @module
+ * The hours API contract in valibot: request bodies and parameters,
+ * validated on every request and described in OpenAPI.
+ */
+import * as v from 'valibot';
+import { EXCEPTION_REASONS } from './model';
+
+export const DAY_CODES = ['mo', 'tu', 'we', 'th', 'fr', 'sa', 'su'] as const;
+export type DayCode = (typeof DAY_CODES)[number];
+
+/** Bulk exceptions cover at most this many locations per request (one D1 batch). */
+export const MAX_BULK_LOCATIONS = 2000;
+
+const time = (max: string) =>
+  v.pipe(v.string(), v.regex(/^([01]\d|2\d|3\d|4[0-7]):[0-5]\d$|^48:00$/, `heure attendue au format HH:MM (00:00 à ${max})`));
+const date = v.pipe(v.string(), v.isoDate('date attendue au format AAAA-MM-JJ'));
+
+export const IntervalSchema = v.strictObject({ opens: time('23:59'), closes: time('48:00') });
+
+export const WeeklyBody = v.strictObject({
+  rules: v.pipe(
+    v.array(v.strictObject({ day: v.picklist(DAY_CODES, 'jour attendu : mo, tu, we, th, fr, sa ou su'), opens: time('23:59'), closes: time('48:00') })),
+    v.maxLength(70, 'au plus 70 intervalles par semaine'),
+  ),
+});
+export type WeeklyBody = v.InferOutput<typeof WeeklyBody>;
+
+export const ExceptionBody = v.strictObject({
+  start_date: date,
+  end_date: v.optional(v.nullable(date), null),
+  closed: v.boolean('closed attendu : true ou false'),
+  intervals: v.optional(v.pipe(v.array(IntervalSchema), v.maxLength(10, 'au plus 10 intervalles par jour')), []),
+  reason: v.picklist(EXCEPTION_REASONS, `motif attendu : ${EXCEPTION_REASONS.join(', ')}`),
+  note: v.optional(v.nullable(v.pipe(v.string(), v.trim(), v.maxLength(280, 'note de 280 caractères au plus'))), null),
+});
+export type ExceptionBody = v.InferOutput<typeof ExceptionBody>;
+
+export const BulkExceptionBody = v.strictObject({
+  location_ids: v.pipe(
+    v.array(v.pipe(v.string(), v.regex(/^[0-9A-Za-z]{1,32}$/, 'identifiant invalide'), v.toUpperCase())),
+    v.minLength(1, 'au moins un point de contact'),
+    v.maxLength(MAX_BULK_LOCATIONS, `au plus ${MAX_BULK_LOCATIONS} points de contact par requête`),
+  ),
+  exception: ExceptionBody,
+});
+
+export const StatusQuery = v.strictObject({
+  at: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/, 'instant ISO 8601 attendu, avec fuseau (ex. 2026-11-23T10:00:00Z)'),
+      v.check((s) => !Number.isNaN(Date.parse(s)), 'instant impossible'),
+      v.check((s) => { const y = new Date(s).getUTCFullYear(); return y >= 1970 && y <= 2200; }, 'instant hors de 1970–2200'),
+    ),
+  ),
+});
+
+export const ChangesQuery = v.strictObject({
+  since: v.optional(v.pipe(v.string(), v.regex(/^\d{1,15}$/, 'curseur attendu : le next_cursor d’une réponse précédente'))),
+  limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/, 'entier attendu'), v.toNumber(), v.minValue(1, 'au moins 1'), v.maxValue(1000, 'au plus 1000')), '500'),
+});
+
+export const ExceptionParams = v.strictObject({
+  id: v.pipe(v.string(), v.regex(/^[0-9A-Za-z]{1,32}$/, 'identifiant invalide'), v.toUpperCase()),
+  exceptionId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'identifiant d’exception invalide')),
+});

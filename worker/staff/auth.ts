@@ -1,0 +1,29 @@
+/**
+ * @module
+ * Who is calling: the bearer token of an API request. Problems, not
+ * exceptions, for every refusal: 401 without a valid token, 403 outside the
+ * token's role or scope.
+ */
+import type { LocationRow } from '../../db/schema';
+import type { Database } from '../database';
+import { Problem } from '../http/problem';
+import { findStaffByToken, inScope, mayDo, type Staff, type StaffAction } from './tokens';
+
+const CHALLENGE = { 'www-authenticate': 'Bearer realm="guichet"' };
+
+export async function requireStaff(db: Database, authorization: string | undefined, now: Date): Promise<Staff> {
+  const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  if (!token) throw new Problem('unauthorized', 'Jeton d’accès requis : en-tête Authorization: Bearer <jeton>.', [], CHALLENGE);
+  const staff = await findStaffByToken(db, token, now.toISOString());
+  if (!staff) throw new Problem('unauthorized', 'Jeton inconnu, expiré ou révoqué.', [], CHALLENGE);
+  return staff;
+}
+
+export function requirePermission(staff: Staff, action: StaffAction, location: Pick<LocationRow, 'id' | 'parentId' | 'department'>) {
+  if (!mayDo(staff, action)) {
+    throw new Problem('forbidden', `Le rôle « ${staff.role} » ne permet pas cette action.`);
+  }
+  if (!inScope(staff, location)) {
+    throw new Problem('forbidden', `Le point de contact ${location.id} est hors du périmètre de ce jeton.`);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * @module
+ * Sign-in sessions for the staff pages: a random secret in a `__Host-`
+ * cookie (HttpOnly, Secure, SameSite=Strict), stored as a SHA-256 digest,
+ * with a per-session CSRF token that every form must send back.
+ */
+import { and, eq, gt } from 'drizzle-orm';
+import { staffSessions } from '../../db/schema';
+import type { Database } from '../database';
+import { findStaffById, newSecret, sha256, type Staff } from './tokens';
+
+export const SESSION_COOKIE = '__Host-guichet-staff';
+const SESSION_HOURS = 8;
+
+export interface StaffSession {
+  id: string;
+  staff: Staff;
+  csrfToken: string;
+}
+
+export async function openSession(db: Database, staff: Staff, now: Date): Promise<{ cookie: string; session: StaffSession }> {
+  const secret = newSecret('gss_');
+  const id = `ses_${crypto.randomUUID().slice(0, 8)}`;
+  const csrfToken = newSecret('csrf_');
+  await db.insert(staffSessions).values({
+    id, secretHash: await sha256(secret), tokenId: staff.id, csrfToken,
+    expiresAt: new Date(now.getTime() + SESSION_HOURS * 3600_000).toISOString(),
+  });
+  return {
+    cookie: `${SESSION_COOKIE}=${secret}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=${SESSION_HOURS * 3600}`,
+    session: { id, staff, csrfToken },
+  };
+}
+
+function secretFrom(cookieHeader: string | null): string | undefined {
+  for (const part of (cookieHeader ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === SESSION_COOKIE) return value.join('=');
+  }
+  return undefined;
+}
+
+export async function currentSession(db: Database, cookieHeader: string | null, now: Date): Promise<StaffSession | undefined> {
+  const secret = secretFrom(cookieHeader);
+  if (!secret || secret.length > 100) return undefined;
+  const row = await db.select().from(staffSessions)
+    .where(and(eq(staffSessions.secretHash, await sha256(secret)), gt(staffSessions.expiresAt, now.toISOString())))
+    .get();
+  if (!row) return undefined;
+  const staff = await findStaffById(db, row.tokenId, now.toISOString());
+  return staff ? { id: row.id, staff, csrfToken: row.csrfToken } : undefined;
+}
+
+export async function closeSession(db: Database, session: StaffSession): Promise<string> {
+  await db.delete(staffSessions).where(eq(staffSessions.id, session.id));
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0`;
+}
+
+/** Compares without leaking, through timing, how much of the token matched. */
+export function sameToken(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}

@@ -1,0 +1,86 @@
+/**
+ * @module
+ * Staff bearer tokens: 256-bit random secrets shown once, stored as SHA-256
+ * digests, each with a role and a scope (one office, one département, or
+ * the whole network). Least privilege: `exceptions` may only declare and
+ * remove exceptions; `hours` may also replace weekly rules and declare an
+ * exception for many locations at once.
+ */
+import { and, eq, gt, isNull, or } from 'drizzle-orm';
+import { staffTokens, type StaffRole } from '../../db/schema';
+import type { Database } from '../database';
+
+export interface Staff {
+  id: string;
+  name: string;
+  role: StaffRole;
+  scopeType: 'office' | 'department' | 'network';
+  scopeValue: string | null;
+}
+
+export type StaffAction = 'exception' | 'weekly' | 'bulk';
+
+const TOKEN_PREFIX = 'gst_';
+
+const toHex = (buffer: ArrayBuffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, '0')).join('');
+const base64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+export async function sha256(text: string): Promise<string> {
+  return toHex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+}
+
+/** A new secret: 32 random bytes, prefixed so leaked tokens are easy to recognise and scan for. */
+export function newSecret(prefix = TOKEN_PREFIX): string {
+  return prefix + base64url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+export async function findStaffByToken(db: Database, token: string, now: string): Promise<Staff | undefined> {
+  if (!token.startsWith(TOKEN_PREFIX) || token.length > 100) return undefined;
+  const row = await db
+    .select()
+    .from(staffTokens)
+    .where(and(
+      eq(staffTokens.tokenHash, await sha256(token)),
+      isNull(staffTokens.revokedAt),
+      or(isNull(staffTokens.expiresAt), gt(staffTokens.expiresAt, now)),
+    ))
+    .get();
+  return row ? { id: row.id, name: row.name, role: row.role, scopeType: row.scopeType, scopeValue: row.scopeValue } : undefined;
+}
+
+export async function findStaffById(db: Database, id: string, now: string): Promise<Staff | undefined> {
+  const row = await db.select().from(staffTokens)
+    .where(and(eq(staffTokens.id, id), isNull(staffTokens.revokedAt), or(isNull(staffTokens.expiresAt), gt(staffTokens.expiresAt, now))))
+    .get();
+  return row ? { id: row.id, name: row.name, role: row.role, scopeType: row.scopeType, scopeValue: row.scopeValue } : undefined;
+}
+
+/** Creates a token and returns its secret: the only time it is ever seen. */
+export async function createStaffToken(
+  db: Database,
+  input: Omit<Staff, 'id'> & { now: string; expiresAt?: string | null },
+): Promise<{ id: string; token: string }> {
+  const token = newSecret();
+  const id = `stf_${crypto.randomUUID().slice(0, 8)}`;
+  await db.insert(staffTokens).values({
+    id, name: input.name, tokenHash: await sha256(token), role: input.role, scopeType: input.scopeType,
+    scopeValue: input.scopeValue, createdAt: input.now, expiresAt: input.expiresAt ?? null,
+  });
+  return { id, token };
+}
+
+/** Whether the location lies in the staff member's scope (an office includes the partner points attached to it). */
+export function inScope(staff: Staff, location: { id: string; parentId: string | null; department: string }): boolean {
+  switch (staff.scopeType) {
+    case 'network':
+      return true;
+    case 'department':
+      return location.department === staff.scopeValue;
+    case 'office':
+      return location.id === staff.scopeValue || location.parentId === staff.scopeValue;
+  }
+}
+
+export function mayDo(staff: Staff, action: StaffAction): boolean {
+  return action === 'exception' || staff.role === 'hours';
+}
