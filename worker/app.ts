@@ -10,6 +10,7 @@ import { publicCache, securityHeaders } from './http/headers';
 import { Problem } from './http/problem';
 import { hoursFeedRoutes, locationHoursRoutes } from './hours/routes';
 import { locationRoutes } from './locations/routes';
+import { locatorRoutes } from './locator/routes';
 import { publicationRoutes } from './publication/routes';
 import { sitemapRoutes } from './sitemap/routes';
 
@@ -27,6 +28,7 @@ export function createApp(): Hono {
   });
 
   const api = new Hono()
+    .route('/v1/locations', locatorRoutes)
     .route('/v1/locations', locationHoursRoutes)
     .route('/v1/locations', locationRoutes)
     .route('/v1/hours', hoursFeedRoutes);

@@ -9,7 +9,7 @@
  * `last_write`; every later statement of the batch runs only if that stamp is
  * there. A stale write therefore changes nothing at all.
  */
-import { and, asc, desc, eq, gt, gte, isNull, or } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, or } from 'drizzle-orm';
 import { hoursAudit, hoursExceptions, locationHours } from '../../db/schema';
 import type { Database } from '../database';
 import type { HoursException, Interval, Schedule, WeeklyRule } from './model';
@@ -266,4 +266,27 @@ export async function seedSchedules(
     // wrangler's local proxy now and then drops a request on a reused connection; the batch is idempotent.
     await d1.batch(batch).catch(() => d1.batch(batch));
   }
+}
+
+/** Schedules of many locations at once (the locator's results), two queries per 90 locations. */
+export async function loadSchedules(
+  db: Database,
+  locations: Array<{ id: string; timeZone: string; department: string }>,
+  since: string,
+): Promise<Map<string, Schedule>> {
+  const schedules = new Map<string, Schedule>();
+  for (const l of locations) schedules.set(l.id, { timeZone: l.timeZone, department: l.department, weekly: [], exceptions: [] });
+  for (let i = 0; i < locations.length; i += 90) {
+    const ids = locations.slice(i, i + 90).map((l) => l.id);
+    const [hours, exceptions] = await db.batch([
+      db.select({ id: locationHours.locationId, weekly: locationHours.weekly }).from(locationHours).where(inArray(locationHours.locationId, ids)),
+      db.select().from(hoursExceptions).where(and(
+        inArray(hoursExceptions.locationId, ids),
+        or(isNull(hoursExceptions.endDate), gte(hoursExceptions.endDate, since)),
+      )),
+    ]);
+    for (const h of hours) schedules.get(h.id)!.weekly = h.weekly;
+    for (const e of exceptions) schedules.get(e.locationId)!.exceptions.push(toException(e));
+  }
+  return schedules;
 }

@@ -19,7 +19,7 @@ const oneOf = <T extends readonly string[]>(values: T, what: string) =>
  * A comma-separated list of codes (`type=post_office,partner_relay`),
  * without duplicates: each code becomes a bound parameter, and D1 allows 100.
  */
-const codeList = <T extends readonly string[]>(values: T, what: string) =>
+export const codeList = <T extends readonly string[]>(values: T, what: string) =>
   v.pipe(
     v.string(),
     v.maxLength(1000, 'liste trop longue'),
