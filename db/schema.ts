@@ -174,7 +174,8 @@ export const publicationPushes = sqliteTable(
     target: text('target').notNull(),
     locationIds: text('location_ids', { mode: 'json' }).$type<string[]>().notNull(),
     payload: text('payload').notNull(),
-    status: text('status').$type<'pending' | 'sent' | 'dry_run'>().notNull(),
+    /** `superseded`: a newer payload for the same location replaced it before it was sent. */
+    status: text('status').$type<'pending' | 'sent' | 'dry_run' | 'superseded'>().notNull(),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: text('next_attempt_at').notNull(),
     lastError: text('last_error'),

@@ -7,7 +7,8 @@ import { Hono } from 'hono';
 import { etag } from 'hono/etag';
 import { openAPIRouteHandler } from 'hono-openapi';
 import { publicCache, securityHeaders } from './http/headers';
-import { Problem } from './http/problem';
+import { HTTPException } from 'hono/http-exception';
+import { invalidRequest, Problem } from './http/problem';
 import { hoursFeedRoutes, locationHoursRoutes } from './hours/routes';
 import { locationRoutes } from './locations/routes';
 import { locatorRoutes } from './locator/routes';
@@ -23,6 +24,10 @@ export function createApp(): Hono {
 
   app.onError((error, c) => {
     if (error instanceof Problem) return error.toResponse(new URL(c.req.url).pathname);
+    // Hono's own 4xx (e.g. a body that is not JSON) become problems too.
+    if (error instanceof HTTPException && error.status < 500) {
+      return invalidRequest([{ name: 'body', reason: 'corps de requête illisible : JSON attendu' }]).toResponse(new URL(c.req.url).pathname);
+    }
     console.error('unhandled error', c.req.method, c.req.url, error);
     return new Problem('internal', 'Une erreur inattendue est survenue ; elle a été journalisée.').toResponse();
   });

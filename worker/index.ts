@@ -14,7 +14,12 @@ export default {
   fetch: handle,
   async scheduled(_controller, env, ctx) {
     const bindings = env as unknown as Bindings & Record<string, unknown>;
-    const config = publicationConfig(bindings, 'http://localhost:8787');
+    const config = publicationConfig(bindings, '');
+    if (!config.siteOrigin) {
+      // Without it, pushes would name URLs nobody can reach.
+      console.error('publication skipped: set SITE_ORIGIN to the public origin of the site');
+      return;
+    }
     ctx.waitUntil(
       runPublication(drizzleDatabase(bindings.DB), config).then((report) => console.log('publication', JSON.stringify(report))),
     );

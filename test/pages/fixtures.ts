@@ -51,4 +51,8 @@ export const PAGES = {
   partner: { path: locationPath(partner), heading: partner.name },
   closed: { path: locationPath(closed), heading: closed.name },
   notFound: { path: '/bureaux/nulle-part-zz99999', heading: 'Page introuvable' },
-} as const;
+  search: { path: `/recherche?q=${encodeURIComponent(bigCommune.name)}&rayon=10`, heading: 'Trouver un point de contact', scripts: ['/position.js'] },
+} as const satisfies Record<string, { path: string; heading: string; scripts?: readonly string[] }>;
+
+/** The search page's optional script must stay under this size. */
+export const SCRIPT_BUDGET_BYTES = 1024;

@@ -4,7 +4,7 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import { compressedWeight, executableScripts, fetchPage, PAGE_BUDGET_BYTES, subresources } from './gates';
-import { bigCommune, closed, deleguee, office, PAGES, parentOfPartner } from './fixtures';
+import { bigCommune, closed, deleguee, office, PAGES, parentOfPartner, SCRIPT_BUDGET_BYTES } from './fixtures';
 import { locationPath } from '../../worker/locations/present';
 import type { LocationResource } from '../../worker/locations/api-schema';
 
@@ -19,7 +19,12 @@ describe.each(Object.entries(PAGES))('%s page', (kind, page) => {
     expect(fetched.html).toMatch(/<title>[^<]{10,}<\/title>/);
     expect(fetched.html).toMatch(/<meta name="description" content="[^"]{20,}">/);
     expect(fetched.html).toContain(page.heading);
-    expect(executableScripts(fetched.html)).toEqual([]);
+    const allowed: readonly string[] = 'scripts' in page ? page.scripts : [];
+    expect(executableScripts(fetched.html).map((tag) => /src="([^"]+)"/.exec(tag)?.[1] ?? 'inline')).toEqual(allowed);
+    for (const src of allowed) {
+      const script = await (await fetch(`${baseUrl}${src}`)).arrayBuffer();
+      expect(script.byteLength, `${src} weighs ${script.byteLength} B`).toBeLessThanOrEqual(SCRIPT_BUDGET_BYTES);
+    }
     for (const url of subresources(fetched.html, fetched.stylesheets)) {
       expect(url, 'same-origin relative URL').toMatch(/^\/(?!\/)/);
     }
@@ -86,6 +91,23 @@ describe('office page', () => {
     expect(etag).toBeTruthy();
     const again = await fetch(`${baseUrl}${PAGES.office.path}`, { headers: { 'if-none-match': etag } });
     expect(again.status).toBe(304);
+  });
+});
+
+describe('search page', () => {
+  it('lists the nearest locations with distance and status, without JavaScript', async () => {
+    const { html } = await fetchPage(baseUrl, PAGES.search.path);
+    const items = [...html.matchAll(/<li><a href="(\/bureaux\/[^"]+)">[^<]+<\/a> <span class="meta">à ([\d,]+ k?m)<\/span>/g)];
+    expect(items.length).toBeGreaterThan(5);
+    expect(html).toMatch(/(Ouvert|Fermé|Ferme bientôt)/);
+    const api = (await (await fetch(`${baseUrl}/api/v1/locations/search?q=${encodeURIComponent(bigCommune.name)}&radius=10000&limit=20`)).json()) as { results: Array<{ page_url: string }> };
+    expect(items.map((m) => m[1])).toEqual(api.results.map((r) => r.page_url));
+  });
+
+  it('explains an unknown place instead of failing', async () => {
+    const { status, html } = await fetchPage(baseUrl, '/recherche?q=zzzyyyxxx');
+    expect(status).toBe(200);
+    expect(html).toContain('Aucun lieu ne correspond à « zzzyyyxxx »');
   });
 });
 

@@ -66,6 +66,34 @@ describe('declaring an exceptional closure', () => {
     await context.close();
   });
 
+  it('keeps the session in a __Host- cookie that scripts and other sites cannot use', async () => {
+    const response = await fetch(`${baseUrl}/staff/connexion`, {
+      method: 'POST', redirect: 'manual',
+      headers: { origin: baseUrl, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: staffToken }),
+    });
+    expect(response.status).toBe(303);
+    const cookie = response.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^__Host-guichet-staff=gss_[\w-]{40,};/);
+    for (const flag of ['Path=/', 'HttpOnly', 'Secure', 'SameSite=Strict']) expect(cookie).toContain(flag);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('answers 400, not 500, to posts that are not forms', async () => {
+    const json = await fetch(`${baseUrl}/staff/connexion`, { method: 'POST', headers: { origin: baseUrl, 'content-type': 'application/json' }, body: '{"token":1}' });
+    expect(json.status).toBeLessThan(500);
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const tab = await signIn(context);
+    const csrf = await tab.locator('input[name=csrf]').first().inputValue();
+    const impossible = await context.request.post(`${baseUrl}/staff/fermeture`, {
+      headers: { origin: baseUrl },
+      form: { csrf, location: office.id, date: '2099-02-30', from: '14:00', reason: 'works' },
+    });
+    expect(impossible.status()).toBe(400);
+    expect(await impossible.text()).toContain('Cette date n’existe pas.');
+    await context.close();
+  });
+
   it('sends strangers to the sign-in page and refuses a wrong token', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const tab = await context.newPage();

@@ -67,12 +67,29 @@ describe('publication of hours changes', () => {
     expect((await received()).map((d) => d.path).sort()).toEqual(['/google', '/indexnow']);
   });
 
+  it('never sends an older Google payload after a newer one', async () => {
+    const target = sample[40];
+    await closeSomeDay([target.id]);
+    await fetch(`${receiver}/__fail?n=2`, { method: 'POST' });
+    const t0 = new Date();
+    await runPublication(db(), config(), t0);
+    await closeSomeDay([target.id]);
+    const report = await runPublication(db(), config(), new Date(t0.getTime() + 61_000));
+    expect(report.recorded).toMatchObject({ google: 1 });
+    const google = (await received()).filter((d) => d.path === '/google');
+    expect(google).toHaveLength(1);
+    expect(google[0].body.specialHours.specialHourPeriods.filter((p: any) => p.closed).length).toBeGreaterThan(0);
+    expect(await runPublication(db(), config(), new Date(t0.getTime() + 3600_000))).toMatchObject({ sent: 0, failed: 0 });
+  });
+
   it('in dry-run mode records what would be sent and sends nothing', async () => {
     await closeSomeDay([sample[20].id]);
     const report = await runPublication(db(), config(true));
     expect(report).toMatchObject({ recorded: { indexnow: 1, google: 1 }, sent: 0 });
     expect(await received()).toEqual([]);
-    const staff = await token('exceptions', 'network');
+    const clerk = await token('exceptions', 'network');
+    expect((await request('/api/v1/hours/publication', { headers: bearer(clerk) })).status).toBe(403);
+    const staff = await token('hours', 'network');
     const listed = (await (await request('/api/v1/hours/publication', { headers: bearer(staff) })).json()) as any;
     expect(listed.dry_run).toBe(true);
     expect(listed.pushes.filter((p: any) => p.status === 'dry_run').map((p: any) => p.target).sort()).toEqual(['google', 'indexnow']);

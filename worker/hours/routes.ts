@@ -20,7 +20,7 @@ import { BulkExceptionBody, ChangesQuery, ExceptionBody, ExceptionParams, Status
 import { googleBusinessHours } from './google';
 import type { WeeklyRule } from './model';
 import { hoursEtag, presentHours, presentStatus, versionFromIfMatch, weekdayOf } from './present';
-import { addBulkException, addException, auditEntries, changesAfter, loadSchedule, type NewException, removeException, replaceWeekly } from './store';
+import { addBulkException, addException, auditEntries, changesAfter, findExceptionRow, loadSchedule, type NewException, removeException, replaceWeekly } from './store';
 import { validateException, validateWeekly } from './validate';
 import { localParts } from './zoned-time';
 
@@ -140,6 +140,9 @@ export const locationHoursRoutes = new Hono()
       const { id, exceptionId } = c.req.valid('param');
       const location = await locationOr404(id);
       requirePermission(staff, 'exception', location);
+      // A regional closure is lifted by whoever may declare one, not by a single office.
+      const existing = await findExceptionRow(db, location.id, exceptionId);
+      if (existing?.bulkId) requirePermission(staff, 'bulk', location);
       const version = expectedVersion(c);
       const result = await removeException(db, { locationId: location.id, exceptionId, expectedVersion: version, actor: staff, now: now.toISOString() });
       if (!result.ok && result.problem === 'not_found') throw new Problem('not-found', `Aucune exception ${exceptionId} pour ${location.id}.`);
@@ -194,9 +197,9 @@ export const hoursFeedRoutes = new Hono()
       const missing = ids.filter((id) => !found.some((l) => l.id === id));
       if (missing.length) throw invalidRequest(missing.slice(0, 20).map((id) => ({ name: 'location_ids', reason: `point de contact inconnu : ${id}` })));
       for (const location of found) requirePermission(staff, 'bulk', location);
-      // Dates are checked against the earliest "today" among the zones involved.
-      const earliestToday = found.map((l) => today(l, now)).sort()[0];
-      checkException(exception, earliestToday, 'exception.');
+      // Dates are checked against the latest "today" among the zones involved: none may be in its past.
+      const latestToday = found.map((l) => today(l, now)).sort().at(-1)!;
+      checkException(exception, latestToday, 'exception.');
       const result = await addBulkException(db, { locationIds: ids, exception: toNewException(exception), actor: staff, now: now.toISOString() });
       return c.json({ bulk_id: result.bulkId, locations: ids.length, exception_ids: result.ids }, 201);
     })

@@ -39,7 +39,8 @@ export async function loadSchedule(
       .select()
       .from(hoursExceptions)
       .where(and(eq(hoursExceptions.locationId, location.id), or(isNull(hoursExceptions.endDate), gte(hoursExceptions.endDate, since))))
-      .orderBy(asc(hoursExceptions.startDate), asc(hoursExceptions.id)),
+      // Creation order: when two exceptions cover the same day, the engine keeps the later one.
+      .orderBy(asc(hoursExceptions.createdAt), asc(hoursExceptions.id)),
   ]);
   return {
     version: hours[0]?.version ?? 0,
@@ -71,7 +72,8 @@ const randomId = (prefix: string) => `${prefix}_${crypto.randomUUID().replace(/-
 /** The first statements of every single-location write: make sure a row exists, then claim the version. */
 function claimVersion(d1: D1Database, locationId: string, expected: number, stamp: string, now: string) {
   return [
-    d1.prepare(`insert or ignore into location_hours (location_id, weekly, version, updated_at) values (?, '[]', 0, ?)`).bind(locationId, now),
+    // Only a write that expects "no hours yet" may create the row.
+    d1.prepare(`insert or ignore into location_hours (location_id, weekly, version, updated_at) select ?, '[]', 0, ? where ? = 0`).bind(locationId, now, expected),
     d1.prepare(`update location_hours set version = version + 1, last_write = ?, updated_at = ? where location_id = ? and version = ?`)
       .bind(stamp, now, locationId, expected),
   ];
@@ -150,6 +152,11 @@ export async function addException(
     touchLocation(d1, input.locationId, stamp, input.now),
   ], input.expectedVersion);
   return { ...result, id };
+}
+
+export async function findExceptionRow(db: Database, locationId: string, exceptionId: string) {
+  return db.select().from(hoursExceptions)
+    .where(and(eq(hoursExceptions.id, exceptionId), eq(hoursExceptions.locationId, locationId))).get();
 }
 
 export async function removeException(
@@ -283,7 +290,7 @@ export async function loadSchedules(
       db.select().from(hoursExceptions).where(and(
         inArray(hoursExceptions.locationId, ids),
         or(isNull(hoursExceptions.endDate), gte(hoursExceptions.endDate, since)),
-      )),
+      )).orderBy(asc(hoursExceptions.createdAt), asc(hoursExceptions.id)),
     ]);
     for (const h of hours) schedules.get(h.id)!.weekly = h.weekly;
     for (const e of exceptions) schedules.get(e.locationId)!.exceptions.push(toException(e));

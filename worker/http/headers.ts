@@ -6,14 +6,11 @@
 import type { MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 
-/**
- * No scripts, no third parties, no framing: pages ship HTML and one
- * same-origin stylesheet, so the policy can be this strict.
- */
-export const securityHeaders = (): MiddlewareHandler =>
+const strictHeaders = (options: { script: boolean }) =>
   secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'none'"],
+      ...(options.script ? { scriptSrc: ["'self'"] } : {}),
       styleSrc: ["'self'"],
       imgSrc: ["'self'"],
       formAction: ["'self'"],
@@ -22,9 +19,24 @@ export const securityHeaders = (): MiddlewareHandler =>
     },
     strictTransportSecurity: 'max-age=63072000; includeSubDomains',
     referrerPolicy: 'strict-origin-when-cross-origin',
+    xFrameOptions: 'DENY',
     crossOriginEmbedderPolicy: false,
-    permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [] },
+    permissionsPolicy: { camera: [], microphone: [], geolocation: options.script ? ['self'] : [], payment: [] },
   });
+
+/** The only pages allowed a script: a small, optional, same-origin enhancement. */
+const PAGES_WITH_SCRIPT = new Set(['/recherche']);
+
+/**
+ * No scripts, no third parties, no framing: pages ship HTML and one
+ * same-origin stylesheet, so the policy can be this strict. The search page
+ * may load its own "use my position" script, and use geolocation.
+ */
+export const securityHeaders = (): MiddlewareHandler => {
+  const strict = strictHeaders({ script: false });
+  const withScript = strictHeaders({ script: true });
+  return (c, next) => (PAGES_WITH_SCRIPT.has(c.req.path) ? withScript(c, next) : strict(c, next));
+};
 
 /**
  * Public, shared content: at most 30 s fresh plus 30 s stale, so an hours

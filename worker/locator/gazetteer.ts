@@ -34,6 +34,8 @@ export interface CommunePlace extends Point {
   key: string;
   postcodes: string[];
   department: string;
+  /** Active locations in the commune. */
+  locations: number;
 }
 
 export interface Gazetteer {
@@ -91,6 +93,7 @@ async function load(db: Database): Promise<Gazetteer> {
       key: searchKey(c.name),
       department: c.department,
       postcodes: [...new Set(inside.map((p) => p.postcode))].sort(),
+      locations: inside.length,
       latitude: inside.reduce((s, p) => s + p.latitude, 0) / inside.length,
       longitude: inside.reduce((s, p) => s + p.longitude, 0) / inside.length,
     }];

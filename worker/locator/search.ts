@@ -31,7 +31,7 @@ export interface SearchInput {
   now: Date;
 }
 
-export interface Choice {
+export interface Choice extends Point {
   label: string;
   inseeCode: string;
   postcodes: string[];
@@ -64,10 +64,12 @@ export interface SearchOutput {
 /** How many candidates the opening filters may examine, nearest first. */
 const MAX_EXAMINED = 600;
 
-const choice = (c: CommunePlace): Choice => ({ label: `${c.name} (${c.postcodes.join(', ')})`, inseeCode: c.inseeCode, postcodes: c.postcodes });
-const centroid = (points: Point[]): Point => ({
-  latitude: points.reduce((s, p) => s + p.latitude, 0) / points.length,
-  longitude: points.reduce((s, p) => s + p.longitude, 0) / points.length,
+const choice = (c: CommunePlace): Choice => ({
+  label: `${c.name} (${c.postcodes.join(', ')})`,
+  inseeCode: c.inseeCode,
+  postcodes: c.postcodes,
+  latitude: Math.round(c.latitude * 1e5) / 1e5,
+  longitude: Math.round(c.longitude * 1e5) / 1e5,
 });
 
 function resolve(g: Gazetteer, input: SearchInput): { center: Point | null; resolution: Resolution } {
@@ -76,7 +78,9 @@ function resolve(g: Gazetteer, input: SearchInput): { center: Point | null; reso
   if (query.kind === 'postcode') {
     const found = g.communesByPostcode.get(query.postcode) ?? [];
     if (!found.length) return { center: null, resolution: { kind: 'unknown', query: query.postcode } };
-    return { center: centroid(found), resolution: { kind: 'postcode', postcode: query.postcode, communes: found.map(choice) } };
+    // Several communes share the postcode: search around the one with most locations, offer them all.
+    const main = found.reduce((a, b) => (b.locations > a.locations ? b : a));
+    return { center: main, resolution: { kind: 'postcode', postcode: query.postcode, communes: found.map(choice) } };
   }
   if (query.kind === 'id') {
     const place = g.byId.get(query.id);
@@ -87,8 +91,8 @@ function resolve(g: Gazetteer, input: SearchInput): { center: Point | null; reso
   const exact = g.communes.filter((c) => c.key === query.key);
   const prefixed = exact.length ? exact : g.communes.filter((c) => c.key.startsWith(query.key));
   if (prefixed.length) {
-    // The largest commune first: "saint denis" is more likely Saint-Denis (93) than a hamlet.
-    const [best, ...others] = [...prefixed].sort((a, b) => b.postcodes.length - a.postcodes.length || a.name.localeCompare(b.name));
+    // The commune with most locations first: "saint denis" is more likely Saint-Denis (93) than a hamlet.
+    const [best, ...others] = [...prefixed].sort((a, b) => b.locations - a.locations || a.name.localeCompare(b.name));
     return { center: best, resolution: { kind: 'commune', commune: choice(best), others: others.slice(0, 10).map(choice) } };
   }
   // An office name: centre on the most specific match (every word found, shortest name first).

@@ -18,7 +18,10 @@ export const publicationRoutes = new Hono()
   })
   .get('/api/v1/hours/publication', async (c) => {
     const db = database();
-    await requireStaff(db, c.req.header('authorization'), new Date());
+    const staff = await requireStaff(db, c.req.header('authorization'), new Date());
+    if (staff.role !== 'hours' || staff.scopeType !== 'network') {
+      throw new Problem('forbidden', 'Le journal de publication est réservé aux jetons « hours » de portée nationale.');
+    }
     const config = publicationConfig(bindings() as unknown as Record<string, unknown>, siteOrigin(c.req.raw));
     c.header('cache-control', 'private, no-store');
     return c.json({

@@ -21,6 +21,7 @@ export interface PublicationConfig {
 export type TargetName = 'indexnow' | 'google';
 
 export function publicationConfig(env: Record<string, unknown>, fallbackOrigin: string): PublicationConfig {
+  // The cron has no request to take an origin from: it passes '' and checks siteOrigin itself.
   const text = (key: string) => (typeof env[key] === 'string' && env[key] !== '' ? (env[key] as string) : undefined);
   return {
     indexNowEndpoint: text('INDEXNOW_ENDPOINT'),
@@ -31,10 +32,11 @@ export function publicationConfig(env: Record<string, unknown>, fallbackOrigin: 
   };
 }
 
+/** Configured targets; a dry run records for every target, configured or not, to show what would be sent. */
 export function enabledTargets(config: PublicationConfig): TargetName[] {
   const targets: TargetName[] = [];
-  if (config.indexNowEndpoint && config.indexNowKey) targets.push('indexnow');
-  if (config.googleWebhookUrl) targets.push('google');
+  if (config.dryRun || (config.indexNowEndpoint && config.indexNowKey)) targets.push('indexnow');
+  if (config.dryRun || config.googleWebhookUrl) targets.push('google');
   return targets;
 }
 

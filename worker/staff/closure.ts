@@ -8,13 +8,14 @@ import * as v from 'valibot';
 import { dayPlan } from '../hours/engine';
 import type { ExceptionReason, Interval, Schedule } from '../hours/model';
 import type { NewException } from '../hours/store';
+import { isValidDate } from '../hours/zoned-time';
 
 export const CLOSURE_REASONS = ['staff_shortage', 'works', 'strike', 'weather', 'event', 'other'] as const satisfies readonly ExceptionReason[];
 
 export const ClosureForm = v.object({
   csrf: v.string(),
   location: v.pipe(v.string(), v.trim(), v.regex(/^[0-9A-Za-z]{1,32}$/, 'Identifiant de point de contact invalide (ex. 15015A).'), v.toUpperCase()),
-  date: v.pipe(v.string(), v.isoDate('Date attendue au format AAAA-MM-JJ.')),
+  date: v.pipe(v.string(), v.isoDate('Date attendue au format AAAA-MM-JJ.'), v.check(isValidDate, 'Cette date n’existe pas.')),
   from: v.optional(v.union([v.literal(''), v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Heure attendue au format HH:MM.'))]), ''),
   reason: v.picklist(CLOSURE_REASONS, 'Choisissez un motif.'),
   note: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(280, 'Note de 280 caractères au plus.')), ''),

@@ -4,7 +4,7 @@
  * cookie (HttpOnly, Secure, SameSite=Strict), stored as a SHA-256 digest,
  * with a per-session CSRF token that every form must send back.
  */
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, lt } from 'drizzle-orm';
 import { staffSessions } from '../../db/schema';
 import type { Database } from '../database';
 import { findStaffById, newSecret, sha256, type Staff } from './tokens';
@@ -20,8 +20,9 @@ export interface StaffSession {
 
 export async function openSession(db: Database, staff: Staff, now: Date): Promise<{ cookie: string; session: StaffSession }> {
   const secret = newSecret('gss_');
-  const id = `ses_${crypto.randomUUID().slice(0, 8)}`;
+  const id = `ses_${crypto.randomUUID()}`;
   const csrfToken = newSecret('csrf_');
+  await db.delete(staffSessions).where(lt(staffSessions.expiresAt, now.toISOString()));
   await db.insert(staffSessions).values({
     id, secretHash: await sha256(secret), tokenId: staff.id, csrfToken,
     expiresAt: new Date(now.getTime() + SESSION_HOURS * 3600_000).toISOString(),

@@ -61,7 +61,7 @@ export async function createStaffToken(
   input: Omit<Staff, 'id'> & { now: string; expiresAt?: string | null },
 ): Promise<{ id: string; token: string }> {
   const token = newSecret();
-  const id = `stf_${crypto.randomUUID().slice(0, 8)}`;
+  const id = `stf_${crypto.randomUUID()}`;
   await db.insert(staffTokens).values({
     id, name: input.name, tokenHash: await sha256(token), role: input.role, scopeType: input.scopeType,
     scopeValue: input.scopeValue, createdAt: input.now, expiresAt: input.expiresAt ?? null,
