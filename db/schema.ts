@@ -185,6 +185,29 @@ export const publicationPushes = sqliteTable(
   (t) => [index('publication_pushes_due_idx').on(t.status, t.nextAttemptAt)],
 );
 
+/**
+ * Partner sites that embed the pickup-point picker. The publishable key
+ * (`pk_…`) is public but bound to the partner's origins; the secret key
+ * (`sk_…`) authenticates its server when it verifies a selection. Both are
+ * stored as SHA-256 digests.
+ */
+export const partners = sqliteTable('partners', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  publishableKeyHash: text('publishable_key_hash').notNull().unique(),
+  secretKeyHash: text('secret_key_hash').notNull().unique(),
+  /** Exact origins (`https://shop.example`) allowed to frame the widget, call the API and receive choices. */
+  allowedOrigins: text('allowed_origins', { mode: 'json' }).$type<string[]>().notNull(),
+  createdAt: text('created_at').notNull(),
+  revokedAt: text('revoked_at'),
+});
+
+/** Server-side settings generated on first use (e.g. the selection signing key when no secret is configured). */
+export const settings = sqliteTable('settings', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+});
+
 export type GeocodePrecision = 'address' | 'street' | 'block' | 'commune';
 export type LocationRow = typeof locations.$inferSelect;
 export type NewLocationRow = typeof locations.$inferInsert;

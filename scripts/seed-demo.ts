@@ -12,6 +12,7 @@ import { seedSchedules } from '../worker/hours/store';
 import { localParts } from '../worker/hours/zoned-time';
 import { planImport } from '../worker/imports/plan';
 import { applyImportPlan, loadExisting } from '../worker/imports/store';
+import { ensureDemoPartner } from '../worker/partners/demo';
 import { openDatabase, PERSIST_DIR } from './local-db';
 
 const { values } = parseArgs({
@@ -26,6 +27,7 @@ if (!Number.isInteger(size) || size < 1) throw new Error(`--size must be a posit
 
 const { db, close } = await openDatabase({ persistTo: values['persist-to'] });
 try {
+  await ensureDemoPartner(db, new Date().toISOString());
   const existing = await loadExisting(db);
   if (existing.length > 0 && !values.force) {
     console.log(`database already holds ${existing.length} locations: demo network not loaded`);

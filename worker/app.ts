@@ -12,6 +12,7 @@ import { invalidRequest, Problem } from './http/problem';
 import { hoursFeedRoutes, locationHoursRoutes } from './hours/routes';
 import { locationRoutes } from './locations/routes';
 import { locatorRoutes } from './locator/routes';
+import { selectionRoutes } from './partners/routes';
 import { publicationRoutes } from './publication/routes';
 import { sitemapRoutes } from './sitemap/routes';
 
@@ -36,7 +37,8 @@ export function createApp(): Hono {
     .route('/v1/locations', locatorRoutes)
     .route('/v1/locations', locationHoursRoutes)
     .route('/v1/locations', locationRoutes)
-    .route('/v1/hours', hoursFeedRoutes);
+    .route('/v1/hours', hoursFeedRoutes)
+    .route('/v1/selections', selectionRoutes);
   app.route('/api', api);
   app.get(
     '/api/openapi.json',

@@ -10,6 +10,8 @@ export interface Bindings {
   DB: D1Database;
   /** Public origin for canonical URLs and sitemaps, e.g. https://guichet.example.fr. Defaults to the request's. */
   SITE_ORIGIN?: string;
+  /** Signs shoppers' choices of a pickup point; generated and kept in D1 when unset. */
+  SELECTION_SIGNING_KEY?: string;
 }
 
 export function bindings(): Bindings {

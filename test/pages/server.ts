@@ -18,6 +18,8 @@ import { demoSchedule } from '../../worker/demo/hours';
 import { seedSchedules } from '../../worker/hours/store';
 import { localParts } from '../../worker/hours/zoned-time';
 import { createStaffToken } from '../../worker/staff/tokens';
+import { ensureDemoPartner } from '../../worker/partners/demo';
+import { createPartner } from '../../worker/partners/keys';
 import { office, OPEN_DATA_ROWS, PAGE_TEST_NETWORK_SIZE } from './fixtures';
 
 declare module 'vitest' {
@@ -25,6 +27,8 @@ declare module 'vitest' {
     baseUrl: string;
     /** An `exceptions` token scoped to the fixture office (fixtures.ts). */
     staffToken: string;
+    /** Publishable key of a partner whose site is http://localhost:45678 (served by Playwright routes). */
+    partnerKey: string;
   }
 }
 
@@ -69,6 +73,7 @@ export default async function setup(project: TestProject) {
 
   const network = generateDemoNetwork(DEMO_SEED, PAGE_TEST_NETWORK_SIZE);
   let staffToken = '';
+  let partnerKey = '';
   const { db, close } = await openDatabase({ persistTo: state });
   try {
     await applyImportPlan(db, planImport(await loadExisting(db), network, 'demo'), '2026-11-01T08:00:00Z');
@@ -82,6 +87,8 @@ export default async function setup(project: TestProject) {
       network.map((l) => ({ locationId: l.id, ...demoSchedule(l, localParts(now, l.timeZone).date) })),
       now.toISOString(),
     );
+    await ensureDemoPartner(db, now.toISOString());
+    partnerKey = (await createPartner(db, { name: 'Boutique test', allowedOrigins: ['http://localhost:45678'], now: now.toISOString() })).publishableKey;
     const { token } = await createStaffToken(db, {
       name: 'Responsable du bureau (test)', role: 'exceptions', scopeType: 'office', scopeValue: office.id, now: now.toISOString(),
     });
@@ -103,6 +110,7 @@ export default async function setup(project: TestProject) {
   await waitUntilUp(`${baseUrl}/robots.txt`, child, () => output);
   project.provide('baseUrl', baseUrl);
   project.provide('staffToken', staffToken);
+  project.provide('partnerKey', partnerKey);
 
   return async () => {
     if (child.pid) {

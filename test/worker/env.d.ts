@@ -5,5 +5,6 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
     /** The local receiver standing in for publication targets (test/worker/receiver.ts). */
     RECEIVER_URL: string;
+    SELECTION_SIGNING_KEY?: string;
   }
 }

@@ -35,8 +35,28 @@ const PAGES_WITH_SCRIPT = new Set(['/recherche']);
 export const securityHeaders = (): MiddlewareHandler => {
   const strict = strictHeaders({ script: false });
   const withScript = strictHeaders({ script: true });
-  return (c, next) => (PAGES_WITH_SCRIPT.has(c.req.path) ? withScript(c, next) : strict(c, next));
+  const widget = framableHeaders();
+  return (c, next) => {
+    if (c.req.path.startsWith('/widget/')) return widget(c, next);
+    return PAGES_WITH_SCRIPT.has(c.req.path) ? withScript(c, next) : strict(c, next);
+  };
 };
+
+/**
+ * The partner widget is framed by partner sites: its pages set their own
+ * Content-Security-Policy (frame-ancestors and form-action list the
+ * partner's origins), so this one sets everything else.
+ */
+const framableHeaders = () =>
+  secureHeaders({
+    strictTransportSecurity: 'max-age=63072000; includeSubDomains',
+    referrerPolicy: 'strict-origin-when-cross-origin',
+    xFrameOptions: false,
+    crossOriginEmbedderPolicy: false,
+    crossOriginOpenerPolicy: false,
+    crossOriginResourcePolicy: false,
+    permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [] },
+  });
 
 /**
  * Public, shared content: at most 30 s fresh plus 30 s stale, so an hours

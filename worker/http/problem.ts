@@ -19,6 +19,7 @@ export const PROBLEM_TYPES = {
   'method-not-allowed': { status: 405, title: 'Méthode non autorisée sur cette ressource.' },
   'precondition-failed': { status: 412, title: 'La ressource a changé depuis votre lecture.' },
   'precondition-required': { status: 428, title: 'En-tête If-Match requis.' },
+  'too-many-requests': { status: 429, title: 'Trop de requêtes.' },
   internal: { status: 500, title: 'Erreur interne.' },
 } as const;
 export type ProblemType = keyof typeof PROBLEM_TYPES;

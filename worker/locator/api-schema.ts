@@ -44,6 +44,8 @@ export const SearchQuery = v.strictObject({
     ),
   ),
   open_saturday: flag,
+  /** A partner's publishable key, for calls from its site (CORS, rate limit). */
+  key: v.optional(v.pipe(v.string(), v.maxLength(100, 'clé trop longue'))),
 });
 export type SearchQuery = v.InferOutput<typeof SearchQuery>;
 

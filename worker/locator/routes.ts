@@ -5,7 +5,8 @@
  */
 import { Hono } from 'hono';
 import { describeRoute } from 'hono-openapi';
-import { database } from '../env';
+import { database, siteOrigin } from '../env';
+import { partnerCall } from '../partners/access';
 import { invalidRequest, methodNotAllowed } from '../http/problem';
 import { validate } from '../http/validate';
 import { LOCATION_TYPE_LABELS } from '../locations/catalog';
@@ -51,6 +52,7 @@ export const locatorRoutes = new Hono()
     }),
     validate('query', SearchQuery),
     async (c) => {
+      await partnerCall(c, database(), siteOrigin(c.req.raw));
       const query = c.req.valid('query');
       if (!query.near && !query.q) throw invalidRequest([{ name: 'near', reason: 'indiquez near=latitude,longitude ou q=texte' }]);
       const offset = query.cursor ? Number(query.cursor.slice(1)) : 0;
@@ -72,4 +74,14 @@ export const locatorRoutes = new Hono()
       return c.json(presentSearch(output, offset, query.limit));
     },
   )
+  .options('/search', async (c) => {
+    // Preflight: only a partner's declared origins may call with its key.
+    const origin = c.req.header('origin');
+    c.header('access-control-allow-origin', origin ?? 'null');
+    c.header('access-control-allow-methods', 'GET, HEAD');
+    c.header('access-control-allow-headers', 'X-Guichet-Key');
+    c.header('access-control-max-age', '600');
+    c.header('vary', 'Origin');
+    return c.body(null, 204);
+  })
   .all('/search', methodNotAllowed('GET, HEAD'));

@@ -1,0 +1,48 @@
+/**
+ * @module
+ * `POST /api/v1/selections/verify`: the partner's server checks a shopper's
+ * choice before accepting an order. Authenticated with the secret key.
+ */
+import { Hono } from 'hono';
+import { describeRoute } from 'hono-openapi';
+import * as v from 'valibot';
+import { bindings, database } from '../env';
+import { methodNotAllowed, Problem } from '../http/problem';
+import { validate } from '../http/validate';
+import { presentLocation } from '../locations/present';
+import { findLocation } from '../locations/queries';
+import { partnerBySecretKey } from './keys';
+import { verifySelection } from './selection';
+
+const VerifyBody = v.strictObject({ token: v.pipe(v.string(), v.minLength(1, 'jeton vide'), v.maxLength(4000, 'jeton trop long')) });
+
+export const selectionRoutes = new Hono()
+  .post(
+    '/verify',
+    describeRoute({
+      tags: ['Partners'],
+      security: [{ bearer: [] }],
+      summary: 'Vérifier le point choisi par un client (serveur du partenaire, clé secrète)',
+      responses: { 200: { description: '`valid` and, when valid, the location' }, 400: { description: 'Invalid body' }, 401: { description: 'Unknown secret key' } },
+    }),
+    validate('json', VerifyBody),
+    async (c) => {
+      const db = database();
+      const secret = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+      const partner = secret ? await partnerBySecretKey(db, secret) : undefined;
+      if (!partner) {
+        throw new Problem('unauthorized', 'Clé secrète partenaire requise : Authorization: Bearer sk_…', [], { 'www-authenticate': 'Bearer realm="guichet-partners"' });
+      }
+      c.header('cache-control', 'no-store');
+      const result = await verifySelection(db, bindings().SELECTION_SIGNING_KEY, c.req.valid('json').token, Math.floor(Date.now() / 1000));
+      if (!result.ok) return c.json({ valid: false, reason: result.reason });
+      const { payload } = result;
+      if (payload.p !== partner.id) return c.json({ valid: false, reason: 'choix émis pour un autre partenaire' });
+      const location = await findLocation(db, payload.l);
+      if (!location || location.status !== 'active') return c.json({ valid: false, reason: 'ce point de contact n’est plus en service' });
+      const missing = payload.s.filter((s) => !location.services.includes(s));
+      if (missing.length) return c.json({ valid: false, reason: `ce point n’offre plus : ${missing.join(', ')}` });
+      return c.json({ valid: true, location: presentLocation(location), services: payload.s, expires_at: new Date(payload.e * 1000).toISOString() });
+    },
+  )
+  .all('/verify', methodNotAllowed('POST'));
