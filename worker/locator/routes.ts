@@ -70,7 +70,8 @@ export const locatorRoutes = new Hono()
         openSaturday: isTrue(query.open_saturday),
         now: new Date(),
       });
-      c.header('cache-control', 'public, max-age=30, stale-while-revalidate=30');
+      // With the 20 s schedule cache, a change of hours still shows within 60 s.
+      c.header('cache-control', 'public, max-age=20, stale-while-revalidate=20');
       return c.json(presentSearch(output, offset, query.limit));
     },
   )

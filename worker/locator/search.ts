@@ -64,6 +64,33 @@ export interface SearchOutput {
 /** How many candidates the opening filters may examine, nearest first. */
 const MAX_EXAMINED = 600;
 
+/**
+ * Schedules read for searches are kept 20 s in the isolate: neighbouring
+ * searches share most of their candidates. With the answers' own cache
+ * (20 s + 20 s stale), an hours change still shows within 60 s.
+ */
+export const SCHEDULE_CACHE_MS = 20_000;
+const scheduleCache = new Map<string, { at: number; schedule: Schedule }>();
+
+async function schedulesFor(db: Database, places: Place[], now: number): Promise<Map<string, Schedule>> {
+  const found = new Map<string, Schedule>();
+  const missing: Place[] = [];
+  for (const place of places) {
+    const hit = scheduleCache.get(place.id);
+    if (hit && now - hit.at < SCHEDULE_CACHE_MS) found.set(place.id, hit.schedule);
+    else missing.push(place);
+  }
+  if (missing.length) {
+    const since = addDays(localParts(now, 'UTC').date, -2);
+    for (const [id, schedule] of await loadSchedules(db, missing, since)) {
+      found.set(id, schedule);
+      scheduleCache.set(id, { at: now, schedule });
+    }
+    if (scheduleCache.size > 50_000) scheduleCache.clear();
+  }
+  return found;
+}
+
 const choice = (c: CommunePlace): Choice => ({
   label: `${c.name} (${c.postcodes.join(', ')})`,
   inseeCode: c.inseeCode,
@@ -164,11 +191,12 @@ export async function searchLocations(db: Database, input: SearchInput): Promise
   const accepted: SearchResult[] = [];
   const closedWhy = new Map<string, number>();
   let examined = 0;
-  for (let i = 0; i < candidates.length && accepted.length < wanted && examined < MAX_EXAMINED; i += 50) {
-    const slice = candidates.slice(i, Math.min(i + 50, candidates.length));
+  // Read as few schedules as the answer needs: first what one page needs, then twice as many each time.
+  let chunk = Math.max(wanted, 10);
+  for (let i = 0; i < candidates.length && accepted.length < wanted && examined < MAX_EXAMINED; i += chunk, chunk = Math.min(chunk * 2, 200)) {
+    const slice = candidates.slice(i, Math.min(i + chunk, candidates.length));
     examined += slice.length;
-    const since = addDays(localParts(input.now, 'UTC').date, -2);
-    const schedules = await loadSchedules(db, slice.map((c) => c.item), since);
+    const schedules = await schedulesFor(db, slice.map((c) => c.item), Date.now());
     for (const { item, distance } of slice) {
       const schedule = schedules.get(item.id)!;
       const status = statusAt(schedule, input.now);
