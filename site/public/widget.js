@@ -1,4 +1,4 @@
-// Optional: tells the partner page which point is chosen, as soon as it is chosen.
+// Optional: tells the partner page which point the shopper chooses, when they choose it.
 (function () {
   var f = document.getElementById('choix');
   if (!f || window.parent === window) return;
@@ -7,5 +7,4 @@
     if (r) window.parent.postMessage({ type: 'guichet:selection', token: r.value, id: r.dataset.id, name: r.dataset.name }, f.dataset.parentOrigin);
   }
   f.addEventListener('change', send);
-  send();
 })();

@@ -3,26 +3,17 @@
  * by keyboard, no request leaves the origin, and axe-core finds no WCAG 2.2
  * AA violation in light or dark colour schemes.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { axeViolations, launchChromium } from './chromium';
 import { PAGES } from './fixtures';
 
 const baseUrl = inject('baseUrl');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (see README).`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -54,14 +45,7 @@ describe.each(Object.entries(PAGES))('%s page in Chromium', (_kind, page) => {
     const context = await browser.newContext({ bypassCSP: true, colorScheme });
     const tab = await context.newPage();
     await tab.goto(`${baseUrl}${page.path}`);
-    await tab.addScriptTag({ content: AXE_SOURCE });
-    const violations = await tab.evaluate(async (tags) => {
-      const axe = (window as unknown as { axe: { run: Function } }).axe;
-      const result = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
-      return result.violations.map((v: { id: string; nodes: { target: string[] }[] }) => ({
-        id: v.id, targets: v.nodes.map((n) => n.target.join(' ')),
-      }));
-    }, WCAG_22_AA);
+    const violations = await axeViolations(tab);
     expect(violations).toEqual([]);
     await context.close();
   });

@@ -2,26 +2,18 @@
  * The office manager's closure form in Chromium with JavaScript off: sign
  * in, declare a closure, see it on the office page. Plus CSRF and axe.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { axeViolations, launchChromium } from './chromium';
 import { addDays, localParts } from '../../worker/hours/zoned-time';
 import { office, PAGES } from './fixtures';
 
 const baseUrl = inject('baseUrl');
 const staffToken = inject('staffToken');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let browser: Browser;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => browser?.close());
 
@@ -109,12 +101,7 @@ describe('declaring an exceptional closure', () => {
     const tab = await signIn(context);
     for (const path of ['/staff/fermeture', '/staff/connexion']) {
       await tab.goto(`${baseUrl}${path}`);
-      await tab.addScriptTag({ content: AXE_SOURCE });
-      const violations = await tab.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run: Function } }).axe;
-        const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
-        return result.violations.map((v: { id: string }) => v.id);
-      });
+      const violations = await axeViolations(tab);
       expect(violations, path).toEqual([]);
     }
     await context.close();

@@ -3,18 +3,15 @@
  * posted, signed, to the partner), tells the parent page with JavaScript,
  * can be framed only by the partner's origins, and stays under 15 KB.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { axeViolations, launchChromium } from './chromium';
 import { DEMO_PUBLISHABLE_KEY } from '../../worker/partners/demo';
 import { bigCommune } from './fixtures';
 import { compressedWeight, fetchPage } from './gates';
 
 const baseUrl = inject('baseUrl');
 const partnerKey = inject('partnerKey');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WIDGET_BUDGET_BYTES = 15 * 1024;
 // Loopback origins served by Playwright routes: Chromium lets a local page frame another local one.
 const PARTNER = 'http://localhost:45678';
@@ -25,15 +22,11 @@ const partnerWidget = (q = bigCommune.name) =>
 
 let browser: Browser;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      // Here the "partner" and Guichet are both on loopback; in production both are public sites,
-      // where Chromium's local-network checks do not apply. Turn them off to test the real framing rules.
-      '--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests'],
-  });
+  browser = await launchChromium([
+    // Here the "partner" and Guichet are both on loopback; in production both are public sites,
+    // where Chromium's local-network checks do not apply. Turn them off to test the real framing rules.
+    '--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests',
+  ]);
 });
 afterAll(async () => browser?.close());
 
@@ -47,6 +40,11 @@ describe('partner widget', () => {
     expect((page.html.match(/type="radio"/g) ?? []).length).toBeGreaterThan(1);
     expect((await fetch(`${baseUrl}/widget/points?key=pk_unknownkey123&q=x&return_url=${encodeURIComponent(baseUrl)}`)).status).toBe(401);
     expect((await fetch(`${baseUrl}/widget/points?key=${DEMO_PUBLISHABLE_KEY}&q=x&return_url=${encodeURIComponent('https://evil.example/')}`)).status).toBe(400);
+    for (const services of ['', 'teleport', 'parcel_pickup,teleport']) {
+      const response = await fetch(`${baseUrl}/widget/points?key=${DEMO_PUBLISHABLE_KEY}&q=x&services=${services}&return_url=${encodeURIComponent(`${baseUrl}/widget/demo/retour`)}`);
+      expect(response.status, services).toBe(400);
+    }
+    expect(page.html).toContain('target="_top"');
   });
 
   it('posts the signed choice to the return URL without JavaScript, and the partner verifies it', async () => {
@@ -73,16 +71,17 @@ describe('partner widget', () => {
 
     const tab = await context.newPage();
     await tab.goto(`${PARTNER}/commande`);
+    await tab.frameLocator('#w').locator('input[type=radio]').nth(1).check();
     await expect.poll(() => tab.evaluate(() => (window as unknown as { received: unknown[] }).received.length), { timeout: 10_000 }).toBeGreaterThan(0);
     const message = (await tab.evaluate(() => (window as unknown as { received: any[] }).received[0])) as any;
     expect(message).toMatchObject({ type: 'guichet:selection', token: expect.stringMatching(/^[\w-]+\.[\w-]{43}$/), id: expect.any(String) });
 
     const evil = await context.newPage();
+    const refusals: string[] = [];
+    evil.on('console', (m) => refusals.push(m.text()));
     await evil.goto(`${EVIL}/commande`);
-    await evil.waitForTimeout(1000);
-    const framed = evil.frames().find((f) => f.url().startsWith(baseUrl));
-    const shown = framed ? await framed.locator('h1').count().catch(() => 0) : 0;
-    expect(shown).toBe(0);
+    await expect.poll(() => refusals.some((t) => t.includes('frame-ancestors')), { timeout: 10_000 }).toBe(true);
+    expect(await evil.evaluate(() => (window as unknown as { received: unknown[] }).received)).toEqual([]);
     await context.close();
   });
 
@@ -91,12 +90,7 @@ describe('partner widget', () => {
     const tab = await context.newPage();
     for (const path of [demoWidget, '/widget/demo']) {
       await tab.goto(`${baseUrl}${path}`);
-      await tab.addScriptTag({ content: AXE_SOURCE });
-      const violations = await tab.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run: Function } }).axe;
-        const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
-        return result.violations.map((v: { id: string }) => v.id);
-      });
+      const violations = await axeViolations(tab);
       expect(violations, path).toEqual([]);
     }
     await context.close();

@@ -66,12 +66,23 @@ describe('selection tokens', () => {
     const [data, mac] = token.split('.');
     const forgedData = btoa(JSON.stringify({ l: sample[1].id, s: ['parcel_pickup'], p: keys.id, e: 9999999999 })).replace(/=+$/, '');
     expect((await verify(`${forgedData}.${mac}`)).body).toMatchObject({ valid: false, reason: 'signature invalide' });
-    expect((await verify(`${data}.${mac.slice(0, -2)}AA`)).body.valid).toBe(false);
+    const middle = Math.floor(mac.length / 2);
+    const flipped = `${mac.slice(0, middle)}${mac[middle] === 'A' ? 'B' : 'A'}${mac.slice(middle + 1)}`;
+    expect((await verify(`${data}.${flipped}`)).body).toMatchObject({ valid: false, reason: 'signature invalide' });
     expect((await verify(await sign({ e: 1000 }))).body).toMatchObject({ valid: false, reason: expect.stringContaining('expiré') });
     expect((await verify(token, other.secretKey)).body).toMatchObject({ valid: false, reason: 'choix émis pour un autre partenaire' });
     await load(sample.filter((l) => l.id !== location.id), 'demo');
     expect((await verify(token)).body).toMatchObject({ valid: false, reason: 'ce point de contact n’est plus en service' });
     await load(sample, 'demo');
+  });
+
+  it('refuse a choice made without the services the order needs', async () => {
+    const token = await signSelection(db(), env.SELECTION_SIGNING_KEY, { l: location.id, s: [], p: keys.id, e: Math.floor(Date.now() / 1000) + 3600 });
+    const response = await request('/api/v1/selections/verify', {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.secretKey}` },
+      body: JSON.stringify({ token, required_services: ['parcel_pickup'] }),
+    });
+    expect(((await response.json()) as any)).toMatchObject({ valid: false, reason: expect.stringContaining('parcel_pickup') });
   });
 
   it('need the partner’s secret key and a well-formed body', async () => {

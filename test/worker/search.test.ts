@@ -159,6 +159,21 @@ describe('bad input', () => {
     expect(body.invalid_params.map((p: any) => p.name)).toContain(field);
   });
 
+  it('bounds the work of the costliest requests', async () => {
+    for (const query of [
+      'near=48.85,2.35&radius=50000&limit=50&cursor=o950&open_at=2026-12-25T03:00:00%2B01:00',
+      'near=90,0&radius=100',
+      'near=-90,180&radius=50000',
+      'near=48.85,2.35&open_at=0000-01-01T00:00%2B14:00',
+      'near=48.85,2.35&open_at=9999-12-31T23:59-12:00',
+    ]) {
+      const response = await request(`/api/v1/locations/search?${query}`);
+      await response.arrayBuffer();
+      expect([200, 400], query).toContain(response.status);
+    }
+    expect((await search('near=48,2&cursor=o1000')).status).toBe(400);
+  });
+
   it('never answers 5xx', async () => {
     const key = fc.constantFrom('near', 'q', 'radius', 'limit', 'cursor', 'services', 'type', 'open_now', 'open_at', 'open_saturday');
     await fc.assert(

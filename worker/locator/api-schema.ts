@@ -31,7 +31,11 @@ export const SearchQuery = v.strictObject({
   q: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, 'texte vide'), v.maxLength(100, '100 caractères au plus'))),
   radius: v.optional(v.pipe(number('rayon'), v.minValue(100, 'au moins 100 m'), v.maxValue(MAX_RADIUS_M, `au plus ${MAX_RADIUS_M} m`)), String(DEFAULT_RADIUS_M)),
   limit: v.optional(v.pipe(number('limite'), v.minValue(1, 'au moins 1'), v.maxValue(MAX_RESULTS, `au plus ${MAX_RESULTS}`)), '10'),
-  cursor: v.optional(v.pipe(v.string(), v.regex(/^o\d{1,4}$/, 'curseur inconnu : reprenez le next_cursor d’une réponse'))),
+  cursor: v.optional(v.pipe(
+    v.string(),
+    v.regex(/^o\d{1,4}$/, 'curseur inconnu : reprenez le next_cursor d’une réponse'),
+    v.check((c) => Number(c.slice(1)) < 1000, 'curseur au-delà des 1 000 points les plus proches'),
+  )),
   services: v.optional(codeList(SERVICES, 'service')),
   services_all: v.optional(codeList(SERVICES, 'service')),
   type: v.optional(codeList(LOCATION_TYPES, 'type')),

@@ -61,8 +61,8 @@ export interface SearchOutput {
   explanation: string | null;
 }
 
-/** How many candidates the opening filters may examine, nearest first. */
-const MAX_EXAMINED = 600;
+/** How many candidates a search may examine, nearest first: it bounds the work of one request. */
+export const MAX_EXAMINED = 1000;
 
 /**
  * Schedules read for searches are kept 20 s in the isolate: neighbouring
@@ -115,6 +115,16 @@ function resolve(g: Gazetteer, input: SearchInput): { center: Point | null; reso
     return { center: null, resolution: { kind: 'unknown', query: query.id } };
   }
   if (!query.key) return { center: null, resolution: { kind: 'unknown', query: '' } };
+  // "Marseille 13001" or "Lille (59000)": the postcode narrows the commune.
+  const withPostcode = /^(.*?)\s*\(?(\d{5})\)?\s*(.*)$/.exec(input.q ?? '');
+  if (withPostcode && (withPostcode[1] || withPostcode[3])) {
+    const words = classifyQuery(`${withPostcode[1]} ${withPostcode[3]}`);
+    const inPostcode = (g.communesByPostcode.get(withPostcode[2]) ?? []).filter((c) => words.kind === 'text' && c.key.startsWith(words.key));
+    if (inPostcode.length) {
+      const [best, ...others] = inPostcode;
+      return { center: best, resolution: { kind: 'commune', commune: choice(best), others: others.map(choice) } };
+    }
+  }
   const exact = g.communes.filter((c) => c.key === query.key);
   const prefixed = exact.length ? exact : g.communes.filter((c) => c.key.startsWith(query.key));
   if (prefixed.length) {
@@ -192,8 +202,8 @@ export async function searchLocations(db: Database, input: SearchInput): Promise
   const closedWhy = new Map<string, number>();
   let examined = 0;
   // Read as few schedules as the answer needs: first what one page needs, then twice as many each time.
-  let chunk = Math.max(wanted, 10);
-  for (let i = 0; i < candidates.length && accepted.length < wanted && examined < MAX_EXAMINED; i += chunk, chunk = Math.min(chunk * 2, 200)) {
+  let chunk = Math.min(Math.max(wanted, 10), MAX_EXAMINED);
+  for (let i = 0; i < candidates.length && accepted.length < wanted && examined < MAX_EXAMINED; i += chunk, chunk = Math.min(chunk * 2, 200, MAX_EXAMINED - examined)) {
     const slice = candidates.slice(i, Math.min(i + chunk, candidates.length));
     examined += slice.length;
     const schedules = await schedulesFor(db, slice.map((c) => c.item), Date.now());
@@ -211,20 +221,29 @@ export async function searchLocations(db: Database, input: SearchInput): Promise
   }
   const results = accepted.slice(input.offset, input.offset + input.limit);
   const hasMore = accepted.length > input.offset + input.limit;
+  const truncated = examined >= MAX_EXAMINED && examined < candidates.length && accepted.length < wanted;
 
   let explanation: string | null = null;
   if (results.length === 0) {
     const where = `dans un rayon de ${km(input.radius)}`;
     if (candidates.length === 0) {
-      const nearest = g.index.within(center, 2_000_000, keep, () => 0)[0];
+      // Beyond the radius, a plain scan: a grid walk over thousands of kilometres would cost more.
+      const nearest = g.places.filter(keep).reduce<{ item: Place; distance: number } | undefined>((best, item) => {
+        const distance = distanceMeters(center, item);
+        return !best || distance < best.distance ? { item, distance } : best;
+      }, undefined);
       explanation = `Aucun point de contact ${input.servicesAll?.length || input.servicesAny?.length || input.types?.length ? 'correspondant à ces critères ' : ''}${where}.`
-        + (nearest ? ` Le plus proche est à ${km(distanceMeters(center, nearest.item))} : ${nearest.item.name} (${nearest.item.commune}).` : '');
+        + (nearest ? ` Le plus proche est à ${km(nearest.distance)} : ${nearest.item.name} (${nearest.item.commune}).` : '');
     } else if (input.offset > 0) {
       explanation = 'Plus aucun résultat au-delà de cette page.';
     } else {
       const detail = [...closedWhy.entries()].sort((a, b) => b[1] - a[1]).map(([why, n]) => `${n} ${why}`);
       explanation = `Aucun point ouvert au moment demandé ${where} : ${detail.join(', ')}.`;
     }
+  }
+  if (truncated) {
+    const note = `Recherche limitée aux ${MAX_EXAMINED} points les plus proches : réduisez la distance pour aller plus loin.`;
+    explanation = explanation ? `${explanation} ${note}` : note;
   }
   return { center, resolution, results, hasMore, explanation };
 }

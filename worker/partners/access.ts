@@ -15,11 +15,14 @@ interface Limiter {
   limit(options: { key: string }): Promise<{ success: boolean }>;
 }
 
-/** Counts one request against the partner's limit; false when over it. */
-export async function withinRateLimit(partner: Partner): Promise<boolean> {
+/**
+ * Counts one request against the partner's limit, per visitor: the key is
+ * public, so a stranger hammering it must not lock out the partner's shoppers.
+ */
+export async function withinRateLimit(partner: Partner, clientIp?: string | null): Promise<boolean> {
   const limiter = (bindings() as unknown as { PARTNER_LIMITER?: Limiter }).PARTNER_LIMITER;
   if (!limiter) return true;
-  return (await limiter.limit({ key: partner.id })).success;
+  return (await limiter.limit({ key: `${partner.id}:${clientIp ?? 'unknown'}` })).success;
 }
 
 export const tooManyRequests = () =>
@@ -41,7 +44,12 @@ export async function partnerCall(c: Context, db: Database, selfOrigin: string):
   if (origin && !originAllowed(partner, origin, selfOrigin)) {
     throw new Problem('forbidden', `L’origine ${origin} n’est pas déclarée pour cette clé.`);
   }
-  if (!(await withinRateLimit(partner))) throw tooManyRequests();
+  if (!(await withinRateLimit(partner, c.req.header('cf-connecting-ip')))) {
+    // The partner's script must be able to read the problem and when to retry.
+    const problem = tooManyRequests();
+    if (origin) Object.assign(problem.headers, { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'Retry-After', vary: 'Origin' });
+    throw problem;
+  }
   if (origin) {
     c.header('access-control-allow-origin', origin);
     c.header('vary', 'Origin');

@@ -9,12 +9,17 @@ import * as v from 'valibot';
 import { bindings, database } from '../env';
 import { methodNotAllowed, Problem } from '../http/problem';
 import { validate } from '../http/validate';
+import { SERVICES } from '../locations/catalog';
 import { presentLocation } from '../locations/present';
 import { findLocation } from '../locations/queries';
 import { partnerBySecretKey } from './keys';
 import { verifySelection } from './selection';
 
-const VerifyBody = v.strictObject({ token: v.pipe(v.string(), v.minLength(1, 'jeton vide'), v.maxLength(4000, 'jeton trop long')) });
+const VerifyBody = v.strictObject({
+  token: v.pipe(v.string(), v.minLength(1, 'jeton vide'), v.maxLength(4000, 'jeton trop long')),
+  /** What the order needs: a choice made without these services is refused. */
+  required_services: v.optional(v.array(v.picklist(SERVICES, 'service inconnu')), []),
+});
 
 export const selectionRoutes = new Hono()
   .post(
@@ -40,6 +45,8 @@ export const selectionRoutes = new Hono()
       if (payload.p !== partner.id) return c.json({ valid: false, reason: 'choix émis pour un autre partenaire' });
       const location = await findLocation(db, payload.l);
       if (!location || location.status !== 'active') return c.json({ valid: false, reason: 'ce point de contact n’est plus en service' });
+      const notAsked = c.req.valid('json').required_services.filter((s) => !payload.s.includes(s));
+      if (notAsked.length) return c.json({ valid: false, reason: `choix fait sans le service demandé : ${notAsked.join(', ')}` });
       const missing = payload.s.filter((s) => !location.services.includes(s));
       if (missing.length) return c.json({ valid: false, reason: `ce point n’offre plus : ${missing.join(', ')}` });
       return c.json({ valid: true, location: presentLocation(location), services: payload.s, expires_at: new Date(payload.e * 1000).toISOString() });

@@ -5,8 +5,9 @@
  * nor anyone else can forge one or change the point; the partner's server
  * checks it with `POST /api/v1/selections/verify` before accepting an order.
  *
- * The signing key is the `SELECTION_SIGNING_KEY` secret when set, else a
- * random key generated once and kept in D1 (so a fresh install works).
+ * The signing key is the `SELECTION_SIGNING_KEY` secret when set (set it in
+ * production: `wrangler secret put SELECTION_SIGNING_KEY`), else a random
+ * key generated once and kept in D1, so a fresh install works.
  */
 import { eq } from 'drizzle-orm';
 import { settings } from '../../db/schema';
@@ -36,8 +37,16 @@ const fromB64url = (text: string) => {
 
 let cachedKey: { secret: string; key: Promise<CryptoKey> } | undefined;
 
+let storedSecret: string | undefined;
+
 async function signingSecret(db: Database, configured: string | undefined): Promise<string> {
   if (configured) return configured;
+  if (storedSecret) return storedSecret;
+  storedSecret = await readOrCreateSecret(db);
+  return storedSecret;
+}
+
+async function readOrCreateSecret(db: Database): Promise<string> {
   const row = await db.select().from(settings).where(eq(settings.name, 'selection_signing_key')).get();
   if (row) return row.value;
   const generated = b64url(crypto.getRandomValues(new Uint8Array(32)));
