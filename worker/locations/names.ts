@@ -74,16 +74,23 @@ export function displayLocationName(source: string): string {
   return displayPlaceName(words.join(' '));
 }
 
-/** Lower-case ASCII words joined by hyphens: `Saint-Étienne l’Isle` → `saint-etienne-l-isle`. */
-export function slugify(text: string): string {
+/** Lower-case ASCII words: accents dropped, ligatures spelled out, anything else a `separator`. */
+export function asciiWords(text: string, separator: string): string {
   return text
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/œ/g, 'oe')
     .replace(/æ/g, 'ae')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
+    .replace(/[^a-z0-9]+/g, separator)
+    .split(separator)
+    .filter(Boolean)
+    .join(separator);
+}
+
+/** Lower-case ASCII words joined by hyphens: `Saint-Étienne l’Isle` → `saint-etienne-l-isle`. */
+export function slugify(text: string): string {
+  return asciiWords(text, '-');
 }
 
 /**

@@ -4,21 +4,14 @@
  * names: no accents, no case, hyphens and apostrophes as spaces, and the
  * open data's `ST`/`STE` abbreviations read as `saint`/`sainte`.
  */
+import { asciiWords } from '../locations/names';
 
 const ABBREVIATIONS: Record<string, string> = { st: 'saint', ste: 'sainte', sts: 'saints', stes: 'saintes' };
 
 /** `Saint-Étienne-du-Rouvray`, `ST ETIENNE DU ROUVRAY` → `saint etienne du rouvray`. */
 export function searchKey(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/œ/g, 'oe')
-    .replace(/æ/g, 'ae')
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim()
+  return asciiWords(text, ' ')
     .split(' ')
-    .filter(Boolean)
     .map((word) => ABBREVIATIONS[word] ?? word)
     .join(' ');
 }
