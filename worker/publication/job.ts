@@ -6,7 +6,7 @@
  * sends what is due. A failed push stays pending and is retried with
  * exponential backoff; nothing is ever dropped.
  */
-import { and, asc, desc, eq, gt, lt, lte, max, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, lte, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { hoursAudit, publicationCursors, publicationPushes } from '../../db/schema';
 import type { Database } from '../database';
@@ -153,8 +153,4 @@ export async function runPublication(db: Database, config: PublicationConfig, no
 
 export async function recentPushes(db: Database, limit = 50) {
   return db.select().from(publicationPushes).orderBy(desc(publicationPushes.id)).limit(limit).all();
-}
-
-export async function lastChangeSeq(db: Database): Promise<number> {
-  return (await db.select({ seq: max(hoursAudit.seq) }).from(hoursAudit).get())?.seq ?? 0;
 }
