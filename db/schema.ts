@@ -84,6 +84,11 @@ export const locationHours = sqliteTable('location_hours', {
   locationId: text('location_id').primaryKey(),
   weekly: text('weekly', { mode: 'json' }).$type<WeeklyRule[]>().notNull(),
   version: integer('version').notNull().default(0),
+  /**
+   * Open on public holidays like any other day (lockers, 24/7 places): a
+   * property of the schedule, instead of one "open" exception per holiday.
+   */
+  openOnHolidays: integer('open_on_holidays', { mode: 'boolean' }).notNull().default(false),
   /** Random id of the last write: later statements of the same batch check it to know the write won. */
   lastWrite: text('last_write'),
   updatedAt: text('updated_at').notNull(),
@@ -174,11 +179,18 @@ export const publicationPushes = sqliteTable(
     target: text('target').notNull(),
     locationIds: text('location_ids', { mode: 'json' }).$type<string[]>().notNull(),
     payload: text('payload').notNull(),
-    /** `superseded`: a newer payload for the same location replaced it before it was sent. */
-    status: text('status').$type<'pending' | 'sent' | 'dry_run' | 'superseded'>().notNull(),
+    /**
+     * `superseded`: a newer payload for the same location replaced it before it was sent;
+     * `failed`: the target refused it for good (a 4xx), set aside and listed, never retried.
+     * `dry_run` is a legacy status of rows recorded before dry runs kept pushes pending.
+     */
+    status: text('status').$type<'pending' | 'sent' | 'dry_run' | 'superseded' | 'failed'>().notNull(),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: text('next_attempt_at').notNull(),
     lastError: text('last_error'),
+    /** Set atomically by the run that sends it; another run skips the row until `claimedUntil`. */
+    claimToken: text('claim_token'),
+    claimedUntil: text('claimed_until'),
     createdAt: text('created_at').notNull(),
     sentAt: text('sent_at'),
   },

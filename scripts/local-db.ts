@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { getPlatformProxy, unstable_readConfig } from 'wrangler';
 import { type Database, drizzleDatabase } from '../worker/database';
 
-export const PERSIST_DIR = '.wrangler/state';
+/** Where the local D1 lives; `GUICHET_STATE` moves it (the npm scripts and tests use the same variable). */
+export const PERSIST_DIR = process.env.GUICHET_STATE || '.wrangler/state';
 const CONFIG = 'wrangler.toml';
 const PLACEHOLDER_ID = '00000000-0000-4000-8000-000000000000';
 

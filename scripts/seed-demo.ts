@@ -1,9 +1,13 @@
 /**
  * `npm run db:seed [-- --force] [--size N] [--persist-to DIR]`
  *
- * Loads the deterministic demo network (about 30,000 locations) into the
- * local D1 when it holds no location yet. `--force` loads it anyway
- * (idempotent, like an import).
+ * Loads the deterministic demo network (about 30,000 locations, with their
+ * opening hours) into the local D1, as `npm start` does before serving.
+ *
+ * A completion marker is written last, once every location and every
+ * schedule is in: a seed stopped half-way (Ctrl-C, a crash) leaves no
+ * marker, and the next run completes it (the writes are idempotent) instead
+ * of serving a fragment. `--force` runs it again even when complete.
  */
 import { parseArgs } from 'node:util';
 import { demoSchedule } from '../worker/demo/hours';
@@ -23,22 +27,33 @@ const { values } = parseArgs({
   },
 });
 const size = Number(values.size);
-if (!Number.isInteger(size) || size < 1) throw new Error(`--size must be a positive integer, got ${values.size}`);
+if (!/^\d+$/.test(values.size) || !Number.isSafeInteger(size) || size < 1) {
+  console.error(`--size: a positive whole number is expected, got "${values.size}"`);
+  process.exit(2);
+}
+
+/** The marker names the network it stands for: another seed or size is another network. */
+const MARKER = 'demo_network';
+const markerValue = `seed ${DEMO_SEED} size ${size}`;
 
 const { db, close } = await openDatabase({ persistTo: values['persist-to'] });
 try {
-  await ensureDemoPartner(db, new Date().toISOString());
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  await ensureDemoPartner(db, now);
+  const marker = await db.$client.prepare('select value from settings where name = ?').bind(MARKER).first<{ value: string }>();
   const existing = await loadExisting(db);
-  if (existing.length > 0 && !values.force) {
-    console.log(`database already holds ${existing.length} locations: demo network not loaded`);
+  const demoRows = existing.filter((l) => l.source === 'demo').length;
+
+  if (marker?.value === markerValue && !values.force) {
+    console.log(`demo network already loaded (${demoRows} locations)`);
+  } else if (!marker && demoRows === 0 && existing.length > 0 && !values.force) {
+    // Someone loaded the real network into this database: do not mix the demo in unasked.
+    console.log(`database holds ${existing.length} open-data locations: demo network not loaded (npm run db:seed -- --force adds it)`);
   } else {
+    if (demoRows > 0 && marker?.value !== markerValue) console.log(`completing an unfinished demo network (${demoRows} locations so far)`);
     const started = performance.now();
     const network = generateDemoNetwork(DEMO_SEED, size);
-    // Hours are computed before writing, so the writes run back to back.
-    const today = new Date();
-    const schedules = network.map((l) => ({ locationId: l.id, ...demoSchedule(l, localParts(today, l.timeZone).date) }));
     const plan = planImport(existing, network, 'demo');
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     let reported = 0;
     await applyImportPlan(db, plan, now, (done, total) => {
       if (done - reported >= 2000 || done === total) {
@@ -46,9 +61,17 @@ try {
         console.log(`demo network: ${done}/${total} statements written`);
       }
     });
-    await seedSchedules(db, schedules, now);
+    const today = new Date();
+    const schedules = network.map((l) => ({ locationId: l.id, ...demoSchedule(l, localParts(today, l.timeZone).date) }));
+    await seedSchedules(db, schedules, now, undefined, (done, total) => {
+      if (done === total || done % 6000 === 0) console.log(`opening hours: ${done}/${total} locations written`);
+    });
+    await db.$client
+      .prepare('insert into settings (name, value) values (?, ?) on conflict (name) do update set value = excluded.value')
+      .bind(MARKER, markerValue)
+      .run();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`demo network loaded: ${plan.inserts.length} new, ${plan.updates.length} updated, with opening hours, in ${seconds} s`);
+    console.log(`demo network loaded: ${network.length} locations (${plan.inserts.length} new, ${plan.updates.length} updated), with opening hours, in ${seconds} s`);
   }
 } finally {
   await close();

@@ -3,7 +3,7 @@
  * the real open-data file, into a fresh local D1. Skipped, with a message,
  * where ../shared/data is absent (a user's fresh clone).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,47 @@ describe.runIf(existsSync(REAL_FILE))('npm run db:import on the real open-data f
     } finally {
       await close();
     }
+  }, 180_000);
+});
+
+/** Communes and locations as a comparable summary. */
+async function snapshot(persistTo: string) {
+  const { db, close } = await openDatabase({ persistTo });
+  try {
+    return await db.$client
+      .prepare(
+        `select (select count(*) from locations where status = 'active') as active,
+                (select group_concat(insee_code || ':' || name || ':' || active_locations, ',') from (select * from communes order by insee_code)) as communes`,
+      )
+      .first<{ active: number; communes: string }>();
+  } finally {
+    await close();
+  }
+}
+
+describe.runIf(existsSync(REAL_FILE))('npm run db:import stopped half-way', () => {
+  const stopped = mkdtempSync(join(tmpdir(), 'guichet-import-stopped-'));
+  afterAll(() => rmSync(stopped, { recursive: true, force: true }));
+
+  it('is completed by the next run, communes included, as if it had never stopped', async () => {
+    run('wrangler', ['d1', 'migrations', 'apply', 'guichet', '--local', '--persist-to', stopped]);
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(join(BIN, 'tsx'), ['scripts/import.ts', REAL_FILE, '--persist-to', stopped], { env, detached: true });
+      let err = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        err += chunk.toString();
+        if (/writing 1000\/\d+ statements/.test(err)) process.kill(-child.pid!, 'SIGKILL');
+      });
+      child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`the import was not stopped:\n${err}`))));
+    });
+    const fragment = await snapshot(stopped);
+    expect(fragment!.active).toBeGreaterThan(0);
+    expect(fragment!.active).toBeLessThan(17_194);
+
+    const resumed = run('tsx', ['scripts/import.ts', REAL_FILE, '--persist-to', stopped]);
+    expect(resumed.stdout).toMatch(/ new, 0 updated, \d+ unchanged, 0 closed, 18 rejected/);
+    // The uninterrupted import of the test above is the reference.
+    expect(await snapshot(stopped)).toEqual(await snapshot(state));
   }, 180_000);
 });
 

@@ -49,6 +49,7 @@ export async function loadSchedule(
       department: location.department,
       weekly: hours[0]?.weekly ?? [],
       exceptions: exceptions.map(toException),
+      openOnHolidays: hours[0]?.openOnHolidays ?? false,
     },
   };
 }
@@ -103,17 +104,31 @@ async function run(d1: D1Database, statements: D1PreparedStatement[], expected: 
   return results[1].meta.changes === 1 ? { ok: true, version: expected + 1 } : { ok: false, problem: 'stale' };
 }
 
+/**
+ * Replaces the weekly rules; `openOnHolidays` changes only when given. The
+ * audit entry keeps the rules as before (a list), with the flag beside them
+ * only when it changes.
+ */
 export async function replaceWeekly(
   db: Database,
-  input: { locationId: string; expectedVersion: number; rules: WeeklyRule[]; actor: Actor; now: string },
+  input: { locationId: string; expectedVersion: number; rules: WeeklyRule[]; openOnHolidays?: boolean; actor: Actor; now: string },
 ): Promise<WriteResult> {
   const d1 = db.$client;
   const stamp = randomId('w');
-  const before = await db.select({ weekly: locationHours.weekly }).from(locationHours).where(eq(locationHours.locationId, input.locationId)).get();
+  const before = await db
+    .select({ weekly: locationHours.weekly, openOnHolidays: locationHours.openOnHolidays })
+    .from(locationHours).where(eq(locationHours.locationId, input.locationId)).get();
+  const wasOpen = before?.openOnHolidays ?? false;
+  const flagChanges = input.openOnHolidays !== undefined && input.openOnHolidays !== wasOpen;
   return run(d1, [
     ...claimVersion(d1, input.locationId, input.expectedVersion, stamp, input.now),
-    d1.prepare(`update location_hours set weekly = ? where location_id = ? and last_write = ?`).bind(JSON.stringify(input.rules), input.locationId, stamp),
-    audit(d1, input.locationId, stamp, { action: 'weekly.replace', actor: input.actor, now: input.now, before: before?.weekly ?? [], after: input.rules }),
+    d1.prepare(`update location_hours set weekly = ?, open_on_holidays = coalesce(?, open_on_holidays) where location_id = ? and last_write = ?`)
+      .bind(JSON.stringify(input.rules), input.openOnHolidays === undefined ? null : input.openOnHolidays ? 1 : 0, input.locationId, stamp),
+    audit(d1, input.locationId, stamp, {
+      action: 'weekly.replace', actor: input.actor, now: input.now,
+      before: flagChanges ? { rules: before?.weekly ?? [], openOnHolidays: wasOpen } : before?.weekly ?? [],
+      after: flagChanges ? { rules: input.rules, openOnHolidays: input.openOnHolidays } : input.rules,
+    }),
     touchLocation(d1, input.locationId, stamp, input.now),
   ], input.expectedVersion);
 }
@@ -183,9 +198,13 @@ export async function removeException(
 const ROWS_PER_INSERT = Math.floor(100 / 11);
 
 /**
- * One exception for many locations at once (a regional closure), all or
- * nothing. No If-Match: it adds to whatever each location has, and bumps
- * each version so that concurrent single-location writes see the change.
+ * One exception for many locations at once (a regional or national closure),
+ * all or nothing: one D1 batch (one transaction) of five statements whatever
+ * the number of locations, their ids bound as one JSON parameter read with
+ * `json_each` (D1 allows 100 bound parameters per statement, but strings up
+ * to 1,000,000 bytes). No If-Match: it adds to whatever each location has,
+ * and bumps each version so that concurrent single-location writes see the
+ * change. Every location gets its audit entry, as with a single exception.
  */
 export async function addBulkException(
   db: Database,
@@ -193,32 +212,29 @@ export async function addBulkException(
 ): Promise<{ bulkId: string; ids: string[] }> {
   const d1 = db.$client;
   const bulkId = randomId('bulk');
-  const ids = input.locationIds.map(() => randomId('ex'));
-  const statements: D1PreparedStatement[] = [];
-  for (let i = 0; i < ids.length; i += ROWS_PER_INSERT) {
-    const rows = ids.slice(i, i + ROWS_PER_INSERT).map((id, j) =>
-      exceptionValues(id, input.locationIds[i + j], input.exception, input.actor, input.now, bulkId),
-    );
-    statements.push(
-      d1.prepare(`insert into hours_exceptions (${EXCEPTION_COLUMNS}) values ${rows.map(() => `(${Array(11).fill('?').join(', ')})`).join(', ')}`)
-        .bind(...rows.flat()),
-    );
-  }
-  const mine = `select location_id from hours_exceptions where bulk_id = ?`;
-  statements.push(
-    d1.prepare(`insert or ignore into location_hours (location_id, weekly, version, updated_at) select location_id, '[]', 0, ? from hours_exceptions where bulk_id = ?`).bind(input.now, bulkId),
-    d1.prepare(`update location_hours set version = version + 1, last_write = ?, updated_at = ? where location_id in (${mine})`).bind(bulkId, input.now, bulkId),
+  const e = input.exception;
+  const locationIds = JSON.stringify(input.locationIds);
+  const listed = `select value from json_each(?)`;
+  const [inserted] = await d1.batch([
+    // Ids as randomId('ex') makes them: `ex_` and 20 random hex digits.
+    d1.prepare(
+      `insert into hours_exceptions (${EXCEPTION_COLUMNS})
+       select 'ex_' || lower(hex(randomblob(10))), value, ?, ?, ?, ?, ?, ?, ?, ?, ? from json_each(?) order by key
+       returning id, location_id`,
+    ).bind(e.startDate, e.endDate, e.closed ? 1 : 0, JSON.stringify(e.intervals), e.reason, e.note, bulkId, input.actor.id, input.now, locationIds),
+    d1.prepare(`insert or ignore into location_hours (location_id, weekly, version, updated_at) select value, '[]', 0, ? from json_each(?)`).bind(input.now, locationIds),
+    d1.prepare(`update location_hours set version = version + 1, last_write = ?, updated_at = ? where location_id in (${listed})`).bind(bulkId, input.now, locationIds),
     d1.prepare(
       `insert into hours_audit (location_id, action, actor_id, actor_name, at, before, after)
        select location_id, 'exception.add', ?, ?, ?, null,
          json_object('id', id, 'startDate', start_date, 'endDate', end_date, 'closed', json(case closed when 1 then 'true' else 'false' end),
                      'intervals', json(intervals), 'reason', reason, 'note', note, 'bulkId', bulk_id)
-       from hours_exceptions where bulk_id = ? order by location_id`,
-    ).bind(input.actor.id, input.actor.name, input.now, bulkId),
-    d1.prepare(`update locations set updated_at = ? where id in (${mine})`).bind(input.now, bulkId),
-  );
-  await d1.batch(statements);
-  return { bulkId, ids };
+       from hours_exceptions where location_id in (${listed}) and bulk_id = ? order by location_id`,
+    ).bind(input.actor.id, input.actor.name, input.now, locationIds, bulkId),
+    d1.prepare(`update locations set updated_at = ? where id in (${listed})`).bind(input.now, locationIds),
+  ]);
+  const idOf = new Map((inserted.results as Array<{ id: string; location_id: string }>).map((r) => [r.location_id, r.id]));
+  return { bulkId, ids: input.locationIds.map((id) => idOf.get(id)!) };
 }
 
 export async function auditEntries(db: Database, locationId: string, limit = 100) {
@@ -239,39 +255,43 @@ export async function changesAfter(db: Database, afterSeq: number, limit: number
 /**
  * Loads schedules in bulk for locations that have none yet (demo network,
  * fixtures). Existing hours are never overwritten: those belong to the
- * network. Idempotent (exceptions keep their given ids), so a batch that the
- * local proxy drops can simply be sent again.
+ * network. Each batch (one D1 transaction) holds whole locations, their
+ * exceptions with their hours row, so a run stopped half-way leaves every
+ * location either complete or untouched, and the next run finishes the rest.
+ * Statements are prepared batch by batch (see `writeInBatches`).
  */
 export async function seedSchedules(
   db: Database,
-  entries: Array<{ locationId: string; weekly: WeeklyRule[]; exceptions: HoursException[] }>,
+  entries: Array<{ locationId: string; weekly: WeeklyRule[]; exceptions: HoursException[]; openOnHolidays?: boolean }>,
   now: string,
   actor: Actor = { id: 'seed', name: 'Données de démonstration' },
+  progress?: (done: number, total: number) => void,
 ): Promise<void> {
   const d1 = db.$client;
   const existing = new Set((await db.select({ id: locationHours.locationId }).from(locationHours).all()).map((r) => r.id));
   const fresh = entries.filter((e) => !existing.has(e.locationId));
-  const statements: D1PreparedStatement[] = [];
-  const hoursRows = fresh.map((e) => [e.locationId, JSON.stringify(e.weekly), now]);
-  for (let i = 0; i < hoursRows.length; i += 30) {
-    const rows = hoursRows.slice(i, i + 30);
-    statements.push(
-      d1.prepare(`insert or ignore into location_hours (location_id, weekly, version, updated_at) values ${rows.map(() => '(?, ?, 1, ?)').join(', ')}`)
-        .bind(...rows.flat()),
-    );
-  }
-  const exceptionRows = fresh.flatMap((e) => e.exceptions.map((x) => exceptionValues(x.id, e.locationId, x, actor, now, null)));
-  for (let i = 0; i < exceptionRows.length; i += ROWS_PER_INSERT) {
-    const rows = exceptionRows.slice(i, i + ROWS_PER_INSERT);
-    statements.push(
-      d1.prepare(`insert or ignore into hours_exceptions (${EXCEPTION_COLUMNS}) values ${rows.map(() => `(${Array(11).fill('?').join(', ')})`).join(', ')}`)
-        .bind(...rows.flat()),
-    );
-  }
-  for (let i = 0; i < statements.length; i += 50) {
-    const batch = statements.slice(i, i + 50);
-    // wrangler's local proxy now and then drops a request on a reused connection; the batch is idempotent.
-    await d1.batch(batch).catch(() => d1.batch(batch));
+  const LOCATIONS_PER_BATCH = 600;
+  for (let i = 0; i < fresh.length; i += LOCATIONS_PER_BATCH) {
+    const group = fresh.slice(i, i + LOCATIONS_PER_BATCH);
+    const statements: D1PreparedStatement[] = [];
+    const exceptionRows = group.flatMap((e) => e.exceptions.map((x) => exceptionValues(x.id, e.locationId, x, actor, now, null)));
+    for (let j = 0; j < exceptionRows.length; j += ROWS_PER_INSERT) {
+      const rows = exceptionRows.slice(j, j + ROWS_PER_INSERT);
+      statements.push(
+        d1.prepare(`insert or ignore into hours_exceptions (${EXCEPTION_COLUMNS}) values ${rows.map(() => `(${Array(11).fill('?').join(', ')})`).join(', ')}`)
+          .bind(...rows.flat()),
+      );
+    }
+    const hoursRows = group.map((e) => [e.locationId, JSON.stringify(e.weekly), e.openOnHolidays ? 1 : 0, now]);
+    for (let j = 0; j < hoursRows.length; j += 25) {
+      const rows = hoursRows.slice(j, j + 25);
+      statements.push(
+        d1.prepare(`insert or ignore into location_hours (location_id, weekly, open_on_holidays, version, updated_at) values ${rows.map(() => '(?, ?, ?, 1, ?)').join(', ')}`)
+          .bind(...rows.flat()),
+      );
+    }
+    await d1.batch(statements);
+    progress?.(Math.min(i + LOCATIONS_PER_BATCH, fresh.length), fresh.length);
   }
 }
 
@@ -282,17 +302,18 @@ export async function loadSchedules(
   since: string,
 ): Promise<Map<string, Schedule>> {
   const schedules = new Map<string, Schedule>();
-  for (const l of locations) schedules.set(l.id, { timeZone: l.timeZone, department: l.department, weekly: [], exceptions: [] });
+  for (const l of locations) schedules.set(l.id, { timeZone: l.timeZone, department: l.department, weekly: [], exceptions: [], openOnHolidays: false });
   for (let i = 0; i < locations.length; i += 90) {
     const ids = locations.slice(i, i + 90).map((l) => l.id);
     const [hours, exceptions] = await db.batch([
-      db.select({ id: locationHours.locationId, weekly: locationHours.weekly }).from(locationHours).where(inArray(locationHours.locationId, ids)),
+      db.select({ id: locationHours.locationId, weekly: locationHours.weekly, openOnHolidays: locationHours.openOnHolidays })
+        .from(locationHours).where(inArray(locationHours.locationId, ids)),
       db.select().from(hoursExceptions).where(and(
         inArray(hoursExceptions.locationId, ids),
         or(isNull(hoursExceptions.endDate), gte(hoursExceptions.endDate, since)),
       )).orderBy(asc(hoursExceptions.createdAt), asc(hoursExceptions.id)),
     ]);
-    for (const h of hours) schedules.get(h.id)!.weekly = h.weekly;
+    for (const h of hours) Object.assign(schedules.get(h.id)!, { weekly: h.weekly, openOnHolidays: h.openOnHolidays });
     for (const e of exceptions) schedules.get(e.locationId)!.exceptions.push(toException(e));
   }
   return schedules;

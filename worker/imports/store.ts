@@ -82,6 +82,72 @@ export interface WriteOptions {
   rowsPerStatement?: number;
 }
 
+/**
+ * The statements of a plan, described as data (SQL and bind values) rather
+ * than prepared: through wrangler's platform proxy every prepared statement
+ * is a remote object, and holding thousands at once breaks the connection
+ * (the first `npm start` died that way at 6,000 rows). Each batch prepares
+ * its own statements just before it is sent.
+ */
+interface Write {
+  sql: string;
+  values: unknown[];
+}
+
+function planWrites(plan: ImportPlan, now: string, perStatement: number): Write[] {
+  const writes = [...plan.inserts, ...plan.updates];
+  const statements: Write[] = [];
+  for (let i = 0; i < writes.length; i += perStatement) {
+    const rows = writes.slice(i, i + perStatement);
+    statements.push({ sql: upsertSql(rows.length), values: rows.flatMap((l) => [...bindValues(l), now, now]) });
+  }
+  for (let i = 0; i < plan.closes.length; i += IDS_PER_CLOSE) {
+    const ids = plan.closes.slice(i, i + IDS_PER_CLOSE);
+    statements.push({
+      sql: `update locations set status = 'closed', closed_at = ?, updated_at = ? where id in (${ids.map(() => '?').join(', ')})`,
+      values: [now, now, ...ids],
+    });
+  }
+  return statements;
+}
+
+/**
+ * Sends `writes` in batches of `perBatch`, each batch one D1 transaction.
+ * Every batch is prepared only when it is sent.
+ */
+export async function writeInBatches(
+  d1: D1Database,
+  writes: ReadonlyArray<Write>,
+  perBatch: number,
+  progress?: WriteProgress,
+): Promise<void> {
+  for (let i = 0; i < writes.length; i += perBatch) {
+    const batch = writes.slice(i, i + perBatch).map((w) => d1.prepare(w.sql).bind(...w.values));
+    await d1.batch(batch);
+    progress?.(Math.min(i + perBatch, writes.length), writes.length);
+  }
+}
+
+/**
+ * Whether the last write of the network (import or demo seed) finished.
+ * The marker is cleared before the first batch and set after the last one
+ * (communes refreshed): a run interrupted in between leaves it unset, and
+ * the next run completes the work instead of trusting a fragment.
+ */
+const WRITE_MARKER = 'network_write';
+
+export async function networkWriteComplete(db: Database): Promise<boolean> {
+  const row = await db.$client.prepare(`select value from settings where name = ?`).bind(WRITE_MARKER).first<{ value: string }>();
+  return row?.value !== 'in_progress';
+}
+
+async function markNetworkWrite(d1: D1Database, state: 'in_progress' | 'complete', now: string) {
+  await d1
+    .prepare(`insert into settings (name, value) values (?, ?) on conflict (name) do update set value = excluded.value`)
+    .bind(WRITE_MARKER, state === 'in_progress' ? 'in_progress' : `complete ${now}`)
+    .run();
+}
+
 export async function applyImportPlan(
   db: Database,
   plan: ImportPlan,
@@ -91,23 +157,12 @@ export async function applyImportPlan(
 ) {
   const d1 = db.$client;
   const perStatement = Math.max(1, Math.min(options.rowsPerStatement ?? ROWS_PER_UPSERT, ROWS_PER_UPSERT));
-  const writes = [...plan.inserts, ...plan.updates];
-  const statements: D1PreparedStatement[] = [];
-  for (let i = 0; i < writes.length; i += perStatement) {
-    const rows = writes.slice(i, i + perStatement);
-    statements.push(d1.prepare(upsertSql(rows.length)).bind(...rows.flatMap((l) => [...bindValues(l), now, now])));
-  }
-  for (let i = 0; i < plan.closes.length; i += IDS_PER_CLOSE) {
-    const ids = plan.closes.slice(i, i + IDS_PER_CLOSE);
-    statements.push(
-      d1.prepare(
-        `update locations set status = 'closed', closed_at = ?, updated_at = ? where id in (${ids.map(() => '?').join(', ')})`,
-      ).bind(now, now, ...ids),
-    );
-  }
-  for (let i = 0; i < statements.length; i += STATEMENTS_PER_BATCH) {
-    await d1.batch(statements.slice(i, i + STATEMENTS_PER_BATCH));
-    progress?.(Math.min(i + STATEMENTS_PER_BATCH, statements.length), statements.length);
-  }
-  if (statements.length > 0) await d1.batch(REFRESH_COMMUNES.map((sql) => d1.prepare(sql)));
+  const writes = planWrites(plan, now, perStatement);
+  // An earlier run that stopped half-way left the communes stale: refresh them even with nothing to write.
+  const resuming = !(await networkWriteComplete(db));
+  if (writes.length === 0 && !resuming) return;
+  await markNetworkWrite(d1, 'in_progress', now);
+  await writeInBatches(d1, writes, STATEMENTS_PER_BATCH, progress);
+  await d1.batch(REFRESH_COMMUNES.map((sql) => d1.prepare(sql)));
+  await markNetworkWrite(d1, 'complete', now);
 }

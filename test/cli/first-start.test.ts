@@ -1,0 +1,125 @@
+/**
+ * The first start, as a new user runs it: `npm run db:migrate` then
+ * `npm run db:seed` (what `npm start` runs before serving), at full demo
+ * size, into a temporary state directory. Then the same, stopped half-way
+ * twice (during the locations, then during the hours), and finished by the
+ * next run: never a fragment that later starts skip.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../scripts/local-db';
+import { demoSchedule } from '../../worker/demo/hours';
+import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../../worker/demo/network';
+import { localParts } from '../../worker/hours/zoned-time';
+
+const states: string[] = [];
+afterAll(() => {
+  for (const state of states) rmSync(state, { recursive: true, force: true });
+});
+
+function freshState(): NodeJS.ProcessEnv {
+  const state = mkdtempSync(join(tmpdir(), 'guichet-first-start-'));
+  states.push(state);
+  return { ...process.env, GUICHET_STATE: state, WRANGLER_SEND_METRICS: 'false', CI: 'true' };
+}
+
+function npm(script: string, env: NodeJS.ProcessEnv) {
+  const result = spawnSync('npm', ['run', '--silent', script], { env, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`npm run ${script} failed:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** Starts `npm run db:seed` and kills its whole process group as soon as `stopAt` appears in its output. */
+function seedKilledAt(stopAt: RegExp, env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn('npm', ['run', '--silent', 'db:seed'], { env, detached: true });
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (stopAt.test(output)) {
+        child.stdout?.off('data', onData);
+        process.kill(-child.pid!, 'SIGKILL');
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code, signal) => {
+      if (signal === 'SIGKILL') resolve(output);
+      else reject(new Error(`the seed ended (code ${code}) before reaching ${stopAt}:\n${output}`));
+    });
+  });
+}
+
+interface Counts {
+  locations: number;
+  hours: number;
+  exceptions: number;
+  communes: number;
+}
+
+async function counts(env: NodeJS.ProcessEnv): Promise<Counts> {
+  const { db, close } = await openDatabase({ persistTo: env.GUICHET_STATE });
+  try {
+    const row = await db.$client
+      .prepare(
+        `select (select count(*) from locations) as locations, (select count(*) from location_hours) as hours,
+                (select count(*) from hours_exceptions) as exceptions, (select count(*) from communes) as communes`,
+      )
+      .first<Counts>();
+    return row!;
+  } finally {
+    await close();
+  }
+}
+
+/** What a complete demo network holds, counted from the generator, not from the database code. */
+function expectedCounts(today: Date): Counts {
+  const network = generateDemoNetwork(DEMO_SEED, DEMO_SIZE);
+  const exceptions = network.reduce((n, l) => n + demoSchedule(l, localParts(today, l.timeZone).date).exceptions.length, 0);
+  return { locations: network.length, hours: network.length, exceptions, communes: new Set(network.map((l) => l.inseeCode)).size };
+}
+
+describe('first start at full demo size', () => {
+  it('loads the whole demo network with its hours and communes, then skips it on the next start', async () => {
+    const env = freshState();
+    npm('db:migrate', env);
+    const started = new Date();
+    const output = npm('db:seed', env);
+    expect(output).toMatch(/demo network loaded: 30001 locations/);
+
+    const found = await counts(env);
+    // The README promises 30,001 locations; the rest is counted from the generator.
+    expect(found.locations).toBe(30_001);
+    const expected = [expectedCounts(started), expectedCounts(new Date())];
+    expect(expected).toContainEqual(found);
+
+    expect(npm('db:seed', env)).toMatch(/demo network already loaded \(30001 locations\)/);
+  }, 400_000);
+
+  it('completes a seed stopped during the locations, then during the hours', async () => {
+    const env = freshState();
+    npm('db:migrate', env);
+    const started = new Date();
+
+    await seedKilledAt(/demo network: (\d{4,})\/\d+ statements written/, env);
+    const fragment = await counts(env);
+    expect(fragment.locations).toBeGreaterThan(0);
+    expect(fragment.locations).toBeLessThan(30_001);
+
+    const second = await seedKilledAt(/opening hours: \d+\/\d+ locations written/, env);
+    expect(second).toMatch(/completing an unfinished demo network/);
+    const partHours = await counts(env);
+    expect(partHours.locations).toBe(30_001);
+    expect(partHours.hours).toBeGreaterThan(0);
+    expect(partHours.hours).toBeLessThan(30_001);
+
+    const third = npm('db:seed', env);
+    expect(third).toMatch(/completing an unfinished demo network \(30001 locations so far\)/);
+    expect(third).toMatch(/demo network loaded: 30001 locations \(0 new, 0 updated\)/);
+    const found = await counts(env);
+    expect([expectedCounts(started), expectedCounts(new Date())]).toContainEqual(found);
+  }, 400_000);
+});
