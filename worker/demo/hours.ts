@@ -13,12 +13,10 @@
  *
  * A few locations get an exception: closed on some day in the coming weeks
  * (never in the past relative to `today`). Lockers stay open on public
- * holidays, which the model expresses as one exception per holiday of the
- * coming year (there is no "ignores holidays" flag).
+ * holidays (`openOnHolidays`); every other kind closes on them.
  */
 import type { LocationType } from '../locations/catalog';
 import type { ExceptionReason, HoursException, Schedule, Weekday, WeeklyRule } from '../hours/model';
-import { publicHolidays } from '../hours/holidays';
 import { addDays, localParts } from '../hours/zoned-time';
 import { type Random, seededRandom } from './random';
 
@@ -127,23 +125,5 @@ export function demoSchedule(location: DemoHoursLocation, today: string = localP
       note,
     });
   }
-  if (location.type === 'parcel_locker') exceptions.push(...holidayOpenings(location, today));
-  return { timeZone: location.timeZone, department: location.department, weekly, exceptions };
-}
-
-/** One `public_holiday_opening` exception, open all day, per holiday from `today` to a year later. */
-function holidayOpenings(location: DemoHoursLocation, today: string): HoursException[] {
-  const until = addDays(today, 366);
-  const year = Number(today.slice(0, 4));
-  return [...publicHolidays(year, location.department), ...publicHolidays(year + 1, location.department)]
-    .filter((h) => h.date >= today && h.date <= until)
-    .map((h) => ({
-      id: `demo-${location.id}-${h.date}`,
-      startDate: h.date,
-      endDate: h.date,
-      closed: false,
-      intervals: [{ opens: '00:00', closes: '24:00' }],
-      reason: 'public_holiday_opening' as const,
-      note: null,
-    }));
+  return { timeZone: location.timeZone, department: location.department, weekly, exceptions, openOnHolidays: location.type === 'parcel_locker' };
 }

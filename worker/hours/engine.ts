@@ -8,17 +8,25 @@
  *
  * Semantics, in one place:
  * - A day's openings are decided in this order: an exception covering the
- *   date (closed → none; else its intervals), else a public holiday (closed),
- *   else the weekly rules of that weekday.
+ *   date (closed → none; else its intervals), else a public holiday (closed,
+ *   unless the schedule is `openOnHolidays`), else the weekly rules of that
+ *   weekday.
  * - An interval belongs to the day it starts on. Monday `22:00`–`26:00` is
  *   Monday's: it stays open until Tuesday 02:00 even when Tuesday is a
  *   holiday or closed by an exception, and it disappears when Monday itself
  *   is closed. (The `opening_hours` evaluator of OpenStreetMap lets a later
  *   rule for Tuesday cut the part after midnight; `osm.ts` writes dated rules
  *   so the exported string still says what this engine says.)
- * - When several exceptions cover a date, the one that starts latest wins
- *   (the more specific: a one-day strike inside a summer timetable); on a
- *   tie, the one that ends first; then the later one in the list.
+ * - When several exceptions cover a date, the one declared last wins (the
+ *   schedule lists them in declaration order): a works closure declared
+ *   after a summer timetable closes the summer too, and a one-day strike
+ *   declared inside that timetable closes its day. An open-ended closure
+ *   therefore holds until something declared after it says otherwise.
+ *   Compiling resolves this once into disjoint day ranges, so a look-up
+ *   never compares exceptions.
+ * - When closed, the reason is what decides the day: a closure names its
+ *   motive; a day with special hours (a holiday opening included) is closed
+ *   "outside hours", never "for the holiday".
  * - Wall times become instants by the rules of `zoned-time.ts` (a skipped
  *   time is the transition instant, a repeated time the earlier instant).
  */
@@ -32,6 +40,7 @@ export interface Span {
   closes: number;
 }
 
+/** An exception over the days it decides (a part of its dates when a later one covers the rest). */
 export interface CompiledException {
   /** First and last local day numbers (`end` is +Infinity when open-ended). */
   start: number;
@@ -49,8 +58,12 @@ export interface CompiledSchedule {
   /** Index 1..7 (ISO weekday) → that day's spans sorted by opening. */
   weekly: Span[][];
   hasWeekly: boolean;
-  /** Sorted by start day. */
+  /** Disjoint day ranges sorted by start, each decided by the last exception declared over it. */
   exceptions: CompiledException[];
+  /** Public holidays do not close the location. */
+  openOnHolidays: boolean;
+  /** Open around the clock every day with nothing to interrupt it (a locker): no day needs looking at. */
+  alwaysOpen: boolean;
   /** Some exception opens at least one interval (so a schedule without weekly rules may still open). */
   hasOpeningException: boolean;
 }
@@ -94,7 +107,7 @@ export function compileSchedule(schedule: Schedule): CompiledSchedule {
   }
   for (let day = 1; day <= 7; day++) if (weekly[day].length > 1) weekly[day].sort(bySpanStart);
 
-  const exceptions: CompiledException[] = [];
+  let exceptions: CompiledException[] = [];
   let hasOpeningException = false;
   for (const source of schedule.exceptions) {
     const start = dayOrNaN(source.startDate);
@@ -102,9 +115,10 @@ export function compileSchedule(schedule: Schedule): CompiledSchedule {
     if (!(end >= start)) continue; // also skips unreadable dates (NaN)
     const spans = source.closed ? NO_SPANS : toSpans(source.intervals);
     if (spans.length > 0) hasOpeningException = true;
-    exceptions.push({ start, end, closed: source.closed, spans, source });
+    exceptions = overlay(exceptions, { start, end, closed: source.closed, spans, source });
   }
   if (exceptions.length > 1) exceptions.sort((a, b) => a.start - b.start);
+  const openOnHolidays = schedule.openOnHolidays === true;
   return {
     timeZone: schedule.timeZone,
     clock: zoneClock(schedule.timeZone),
@@ -112,38 +126,63 @@ export function compileSchedule(schedule: Schedule): CompiledSchedule {
     weekly,
     hasWeekly,
     exceptions,
+    openOnHolidays,
+    alwaysOpen: openOnHolidays && exceptions.length === 0 && weekly.every((spans, day) => day === 0 || spans.some((s) => s.opens === 0 && s.closes >= MINUTES_PER_DAY)),
     hasOpeningException,
   };
 }
 
+/** Lays `top` (declared later) over disjoint ranges: what it covers is cut out of them. */
+function overlay(ranges: CompiledException[], top: CompiledException): CompiledException[] {
+  const out: CompiledException[] = [];
+  for (const range of ranges) {
+    if (range.end < top.start || range.start > top.end) {
+      out.push(range);
+      continue;
+    }
+    if (range.start < top.start) out.push({ ...range, end: top.start - 1 });
+    if (range.end > top.end) out.push({ ...range, start: top.end + 1 });
+  }
+  out.push(top);
+  return out;
+}
+
 /** The exception that decides local day `day`, if any (see the precedence rule above). */
 export function exceptionOn(compiled: CompiledSchedule, day: number): CompiledException | null {
-  let best: CompiledException | null = null;
   for (const e of compiled.exceptions) {
-    if (e.start > day) break; // sorted by start
-    if (e.end < day) continue;
-    if (!best || e.start > best.start || (e.start === best.start && e.end <= best.end)) best = e;
+    if (e.start > day) break; // sorted and disjoint
+    if (e.end >= day) return e;
   }
-  return best;
+  return null;
+}
+
+/** The public holiday that closes local day `day` when no exception decides it, if any. */
+function closingHoliday(compiled: CompiledSchedule, day: number): string | null {
+  return compiled.openOnHolidays ? null : holidayOnDay(day, compiled.department);
 }
 
 /** The spans that start on local day `day` (exception, else holiday, else weekly). */
 export function spansOn(compiled: CompiledSchedule, day: number): Span[] {
   const exception = exceptionOn(compiled, day);
   if (exception) return exception.spans;
-  if (holidayOnDay(day, compiled.department) !== null) return NO_SPANS;
+  if (closingHoliday(compiled, day) !== null) return NO_SPANS;
   return compiled.weekly[weekdayOfDay(day)];
 }
 
-/** The plan of local day `day` in minutes: what `dayPlan` shows, before formatting. */
+/**
+ * The plan of local day `day` in minutes: what `dayPlan` shows, before
+ * formatting. `holiday` names the day's public holiday even when it does not
+ * close; `special` says the weekly rules do not decide the day.
+ */
 export function planDay(
   compiled: CompiledSchedule,
   day: number,
-): { spans: Span[]; holiday: string | null; exception: CompiledException | null } {
+): { spans: Span[]; holiday: string | null; exception: CompiledException | null; special: boolean } {
   const exception = exceptionOn(compiled, day);
   const holiday = holidayOnDay(day, compiled.department);
-  const spans = exception ? exception.spans : holiday !== null ? NO_SPANS : compiled.weekly[weekdayOfDay(day)];
-  return { spans, holiday, exception };
+  const holidayCloses = holiday !== null && !compiled.openOnHolidays;
+  const spans = exception ? exception.spans : holidayCloses ? NO_SPANS : compiled.weekly[weekdayOfDay(day)];
+  return { spans, holiday, exception, special: exception !== null || holidayCloses };
 }
 
 function toCalendarDay(compiled: CompiledSchedule, day: number): CalendarDay {
@@ -184,6 +223,7 @@ export function statusAt(schedule: Schedule, at: Date): Status {
 
 /** `statusAt` on an already compiled schedule (to answer many instants for one location). */
 export function statusOfCompiled(compiled: CompiledSchedule, at: Date): Status {
+  if (compiled.alwaysOpen) return { open: true, closesAt: null, opensAt: null, closingSoon: false, reason: null };
   const ms = at.getTime();
   const clock = compiled.clock;
   const today = clock.localDay(ms);
@@ -241,11 +281,9 @@ function nextOpening(compiled: CompiledSchedule, ms: number, today: number): num
   for (let day = today; day <= lastDay; day++) {
     const exception = exceptionOn(compiled, day);
     if (exception?.closed) {
-      // Skip the closure in one step, up to where another exception may take over.
-      const next = compiled.exceptions.find((e) => e.start > day);
-      const resume = Math.min(exception.end, next ? next.start - 1 : Number.POSITIVE_INFINITY);
-      if (resume === Number.POSITIVE_INFINITY) return null;
-      day = Math.max(day, resume);
+      // Skip the closure in one step: its range is closed to its last day (ranges are resolved).
+      if (exception.end === Number.POSITIVE_INFINITY) return null;
+      day = exception.end;
       continue;
     }
     for (const span of spansOn(compiled, day)) {
@@ -261,7 +299,9 @@ function nextOpening(compiled: CompiledSchedule, ms: number, today: number): num
 function closedReason(compiled: CompiledSchedule, today: number, opensAt: number | null): ClosedReason {
   const exception = exceptionOn(compiled, today);
   if (exception?.closed) return { kind: 'exception', reason: exception.source.reason, note: exception.source.note ?? null };
-  const holiday = holidayOnDay(today, compiled.department);
+  // Special hours decide today (a holiday opening too): closed means outside them.
+  if (exception) return { kind: 'outside_hours' };
+  const holiday = closingHoliday(compiled, today);
   if (holiday !== null) return { kind: 'public_holiday', name: holiday };
   if (!compiled.hasWeekly && opensAt === null) return { kind: 'no_hours' };
   return { kind: 'outside_hours' };

@@ -8,8 +8,10 @@
  * Both attach an interval to the day it starts on, like the engine, so an
  * overnight interval is written once on its opening day (Business Profile:
  * `closeDay` the next day; JSON-LD: `closes` earlier than `opens`). Public
- * holidays and exceptions within the horizon become special dates; a holiday
- * is closed unless an exception opens it.
+ * holidays and exceptions within the horizon become special dates, with the
+ * day's hours as the engine decides them (the exception declared last; a
+ * holiday closed unless an exception opens it or the schedule is open on
+ * holidays): Google asks for every holiday's hours to be confirmed.
  *
  * JSON-LD follows Google's local-business rules: a closed day is `00:00`–`00:00`,
  * the end of a day is `23:59`, never `24:00`.

@@ -60,7 +60,7 @@ const NATIONAL: Rule[] = [
 /** Local law of Alsace-Moselle keeps two more days. */
 const ALSACE_MOSELLE: Rule[] = [...NATIONAL, easter('Vendredi saint', -2), fixed('Saint-Étienne', 12, 26)];
 
-const SLAVERY = "Abolition de l'esclavage";
+const SLAVERY = 'Abolition de l’esclavage';
 /** Date of the abolition of slavery, per territory (loi n° 83-550 and later decrees). */
 const ABOLITION: Record<string, [number, number]> = {
   '971': [5, 27], // Guadeloupe

@@ -53,7 +53,8 @@ export const EXCEPTION_REASON_LABELS: Record<ExceptionReason, string> = {
  * A dated exception: on every local date from `startDate` to `endDate`
  * (inclusive; null = until further notice) the location is closed, or open
  * only during `intervals`. An exception wins over the weekly rules and over
- * public holidays (that is how a location opens on a holiday).
+ * public holidays (that is how a location opens on a holiday), and over the
+ * exceptions declared before it on the days they share.
  */
 export interface HoursException {
   id: string;
@@ -74,7 +75,13 @@ export interface Schedule {
   /** Département code (`78`, `2A`, `974`, `MC`…): selects the public holidays. */
   department: string;
   weekly: WeeklyRule[];
+  /** In the order they were declared: the last one declared decides the days it covers. */
   exceptions: HoursException[];
+  /**
+   * Open on public holidays like on any other day (a 24/7 locker, a shop):
+   * the weekly rules apply, and no exception is needed per holiday.
+   */
+  openOnHolidays: boolean;
 }
 
 export interface PublicHoliday {

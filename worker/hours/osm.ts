@@ -19,6 +19,10 @@
  * past 24:00), and a day after a changed day gets a dated rule too when its
  * morning differs. Holidays are written as dates rather than `PH off`: the
  * evaluator's holiday tables are not ours (overseas, Alsace-Moselle, Monaco).
+ * A schedule open on public holidays gets no holiday rule at all: without a
+ * `PH` rule the evaluator treats a holiday as any other day, which is what
+ * that schedule means. Which exception decides a date (the last declared)
+ * is the engine's to say: the dated rules copy each day's resolved plan.
  *
  * Two quirks of the evaluator are worked around (the property test found
  * them): it finds "yesterday" as "24 hours ago", wrong next to a DST change,
@@ -150,8 +154,8 @@ export function toOpeningHours(schedule: Schedule, from: Date, horizonDays = 366
   let previous = planDay(compiled, firstDay - 1);
   for (let day = firstDay; day <= lastDay; day++) {
     const plan = planDay(compiled, day);
-    const special = plan.exception !== null || plan.holiday !== null;
-    const previousSpecial = previous.exception !== null || previous.holiday !== null;
+    const special = plan.special;
+    const previousSpecial = previous.special;
     const previousSpans = previous.spans;
     previous = plan;
     // A day and its eve both on weekly rules: its clock is the weekly one.

@@ -62,12 +62,16 @@ function dayWords(instant: Date, from: Date, zone: string): string {
   return `le ${dayOfMonth}/${month}`;
 }
 
-/** One short French sentence for the status at `at`. */
+/**
+ * One short French sentence for the status at `at`: "Ouvert jusqu’à 17:30",
+ * "Ferme bientôt, à 12:00", "Fermé (Noël) · ouvre lundi à 09:00" (the exact
+ * sentences are pinned by test/unit/hours/sentences.test.ts).
+ */
 export function describeStatus(status: Status, at: Date, zone: string): string {
   if (status.open) {
-    const until = status.closesAt ? ` jusqu’à ${timeIn(status.closesAt, zone)}` : '';
     const when = status.closesAt && localParts(status.closesAt, zone).date !== localParts(at, zone).date ? ` ${dayWords(status.closesAt, at, zone)}` : '';
-    return `${status.closingSoon ? 'Ferme bientôt' : 'Ouvert'}${until}${when}`;
+    if (!status.closesAt) return 'Ouvert';
+    return `${status.closingSoon ? 'Ferme bientôt, à' : 'Ouvert jusqu’à'} ${timeIn(status.closesAt, zone)}${when}`;
   }
   const why = status.reason && status.reason.kind !== 'outside_hours' ? ` (${reasonLabel(status.reason)})` : '';
   const next = status.opensAt ? ` · ouvre ${dayWords(status.opensAt, at, zone)} à ${timeIn(status.opensAt, zone)}` : '';
@@ -99,6 +103,7 @@ export function presentHours(locationId: string, schedule: Schedule, version: nu
     time_zone: schedule.timeZone,
     version,
     weekly: presentWeekly(schedule.weekly),
+    open_on_holidays: schedule.openOnHolidays,
     exceptions: schedule.exceptions.map((e) => ({
       id: e.id,
       start_date: e.startDate,

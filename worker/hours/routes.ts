@@ -8,20 +8,23 @@
 import { Hono, type Context } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import * as v from 'valibot';
-import type { LocationRow } from '../../db/schema';
+import { sql } from 'drizzle-orm';
+import { locations, type LocationRow } from '../../db/schema';
 import { database } from '../env';
+import { PUBLIC_CACHE } from '../http/headers';
 import { invalidRequest, methodNotAllowed, Problem } from '../http/problem';
 import { validate } from '../http/validate';
 import { ProblemSchema } from '../locations/api-schema';
 import { findLocation, listLocationsByIds } from '../locations/queries';
 import { locationPath } from '../locations/present';
-import { requirePermission, requireStaff } from '../staff/auth';
+import { requirePermission, requireStaff, staffOnly } from '../staff/auth';
 import { BulkExceptionBody, ChangesQuery, ExceptionBody, ExceptionParams, StatusQuery, WeeklyBody } from './api-schema';
 import { googleBusinessHours } from './google';
 import type { WeeklyRule } from './model';
 import { hoursEtag, presentHours, presentStatus, versionFromIfMatch, weekdayOf } from './present';
 import { addBulkException, addException, auditEntries, changesAfter, findExceptionRow, loadSchedule, type NewException, removeException, replaceWeekly } from './store';
 import { validateException, validateWeekly } from './validate';
+import { parseInstant } from './instants';
 import { localParts } from './zoned-time';
 
 const IdParams = v.strictObject({ id: v.pipe(v.string(), v.regex(/^[0-9A-Za-z]{1,32}$/, 'identifiant invalide'), v.toUpperCase()) });
@@ -37,8 +40,12 @@ async function locationOr404(id: string): Promise<LocationRow> {
 
 const today = (location: LocationRow, now: Date) => localParts(now, location.timeZone).date;
 
-/** Hours change within seconds of an edit: a short browser cache keeps every channel within 60 s. */
-const HOURS_CACHE = 'public, max-age=30, stale-while-revalidate=30';
+/**
+ * Hours change within seconds of an edit: a short browser cache keeps every
+ * channel within 60 s. A status at a given instant too: the answer for that
+ * instant changes when the hours do.
+ */
+const HOURS_CACHE = PUBLIC_CACHE;
 
 async function hoursResponse(c: Context, location: LocationRow, status = 200) {
   const now = new Date();
@@ -81,9 +88,10 @@ export const locationHoursRoutes = new Hono()
     validate('param', IdParams), validate('query', StatusQuery),
     async (c) => {
       const location = await locationOr404(c.req.valid('param').id);
-      const at = c.req.valid('query').at ? new Date(c.req.valid('query').at!) : new Date();
+      const asked = c.req.valid('query').at;
+      const at = (asked && parseInstant(asked)) || new Date();
       const { schedule } = await loadSchedule(database(), location, today(location, at));
-      c.header('cache-control', c.req.valid('query').at ? 'public, max-age=3600' : HOURS_CACHE);
+      c.header('cache-control', HOURS_CACHE);
       return c.json(presentStatus(location.id, schedule, at));
     })
   .get('/:id/hours/google',
@@ -98,7 +106,7 @@ export const locationHoursRoutes = new Hono()
     })
   .put('/:id/hours/weekly',
     describeRoute({ tags: ['Hours (staff)'], ...STAFF, summary: 'Remplacer les règles hebdomadaires', responses: { 200: { description: 'New hours and ETag' }, 400: problem('Invalid rules'), 401: problem('No valid token'), 403: problem('Out of role or scope'), 412: problem('Stale If-Match'), 428: problem('If-Match missing') } }),
-    validate('param', IdParams), validate('json', WeeklyBody),
+    staffOnly, validate('param', IdParams), validate('json', WeeklyBody),
     async (c) => {
       const db = database();
       const now = new Date();
@@ -106,16 +114,17 @@ export const locationHoursRoutes = new Hono()
       const location = await locationOr404(c.req.valid('param').id);
       requirePermission(staff, 'weekly', location);
       const version = expectedVersion(c);
-      const rules = toWeekly(c.req.valid('json'));
+      const body = c.req.valid('json');
+      const rules = toWeekly(body);
       const issues = validateWeekly(rules);
       if (issues.length) throw invalidRequest(issues);
-      const result = await replaceWeekly(db, { locationId: location.id, expectedVersion: version, rules, actor: staff, now: now.toISOString() });
+      const result = await replaceWeekly(db, { locationId: location.id, expectedVersion: version, rules, openOnHolidays: body.open_on_holidays, actor: staff, now: now.toISOString() });
       if (!result.ok) throw stale();
       return hoursResponse(c, location);
     })
   .post('/:id/hours/exceptions',
     describeRoute({ tags: ['Hours (staff)'], ...STAFF, summary: 'Déclarer une exception (fermeture, horaires spéciaux)', responses: { 201: { description: 'New hours and ETag' }, 400: problem('Invalid exception'), 401: problem('No valid token'), 403: problem('Out of role or scope'), 412: problem('Stale If-Match'), 428: problem('If-Match missing') } }),
-    validate('param', IdParams), validate('json', ExceptionBody),
+    staffOnly, validate('param', IdParams), validate('json', ExceptionBody),
     async (c) => {
       const db = database();
       const now = new Date();
@@ -132,7 +141,7 @@ export const locationHoursRoutes = new Hono()
     })
   .delete('/:id/hours/exceptions/:exceptionId',
     describeRoute({ tags: ['Hours (staff)'], ...STAFF, summary: 'Retirer une exception', responses: { 200: { description: 'New hours and ETag' }, 401: problem('No valid token'), 403: problem('Out of role or scope'), 404: problem('Unknown exception'), 412: problem('Stale If-Match'), 428: problem('If-Match missing') } }),
-    validate('param', ExceptionParams),
+    staffOnly, validate('param', ExceptionParams),
     async (c) => {
       const db = database();
       const now = new Date();
@@ -151,7 +160,7 @@ export const locationHoursRoutes = new Hono()
     })
   .get('/:id/hours/audit',
     describeRoute({ tags: ['Hours (staff)'], ...STAFF, summary: 'Journal des modifications (qui, quand, avant, après)', responses: { 200: { description: 'Audit entries, newest first' }, 401: problem('No valid token'), 403: problem('Out of scope') } }),
-    validate('param', IdParams),
+    staffOnly, validate('param', IdParams),
     async (c) => {
       const db = database();
       const staff = await requireStaff(db, c.req.header('authorization'), new Date());
@@ -186,19 +195,25 @@ export const hoursFeedRoutes = new Hono()
     })
   .post('/bulk-exceptions',
     describeRoute({ tags: ['Hours (staff)'], ...STAFF, summary: 'Une exception pour de nombreux points de contact (fermeture régionale)', description: 'All or nothing: every location must exist and be in the token’s scope.', responses: { 201: { description: 'Created exceptions' }, 400: problem('Invalid body or unknown ids'), 401: problem('No valid token'), 403: problem('Out of role or scope') } }),
-    validate('json', BulkExceptionBody),
+    staffOnly, validate('json', BulkExceptionBody),
     async (c) => {
       const db = database();
       const now = new Date();
       const staff = await requireStaff(db, c.req.header('authorization'), now);
       const { location_ids, exception } = c.req.valid('json');
       const ids = [...new Set(location_ids)];
-      const found = await listLocationsByIds(db, ids);
-      const missing = ids.filter((id) => !found.some((l) => l.id === id));
+      // One query whatever the size (a national closure names 17,000 points): the ids go as one JSON parameter.
+      const found = await db
+        .select({ id: locations.id, parentId: locations.parentId, department: locations.department, timeZone: locations.timeZone })
+        .from(locations)
+        .where(sql`${locations.id} in (select value from json_each(${JSON.stringify(ids)}))`)
+        .all();
+      const known = new Set(found.map((l) => l.id));
+      const missing = ids.filter((id) => !known.has(id));
       if (missing.length) throw invalidRequest(missing.slice(0, 20).map((id) => ({ name: 'location_ids', reason: `point de contact inconnu : ${id}` })));
       for (const location of found) requirePermission(staff, 'bulk', location);
       // Dates are checked against the latest "today" among the zones involved: none may be in its past.
-      const latestToday = found.map((l) => today(l, now)).sort().at(-1)!;
+      const latestToday = [...new Set(found.map((l) => l.timeZone))].map((zone) => localParts(now, zone).date).sort().at(-1)!;
       checkException(exception, latestToday, 'exception.');
       const result = await addBulkException(db, { locationIds: ids, exception: toNewException(exception), actor: staff, now: now.toISOString() });
       return c.json({ bulk_id: result.bulkId, locations: ids.length, exception_ids: result.ids }, 201);

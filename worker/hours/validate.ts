@@ -7,7 +7,8 @@
  * as a path (`rules[2].closes`, `intervals[0]`, `start_date`), in the API's
  * snake_case, so the caller can attach it to the right input.
  */
-import { isValidDate, parseDay, parseTime } from './zoned-time';
+import { DATE_FORMAT, readLocalDate } from './instants';
+import { parseTime } from './zoned-time';
 
 export interface Issue {
   name: string;
@@ -120,6 +121,9 @@ export function validateWeekly(rules: unknown): Issue[] {
   return issues;
 }
 
+/** The parser's reason, with the value typed when the reason does not quote it already. */
+const dateReason = (reason: string, value: unknown) => (reason.startsWith(DATE_FORMAT) ? `${reason} : « ${String(value ?? '')} »` : reason);
+
 /** What `validateException` reads; camelCase (`NewException`) and snake_case (API body) are both accepted. */
 export interface ExceptionInput {
   startDate?: unknown;
@@ -143,15 +147,18 @@ export function validateException(input: ExceptionInput, today: string): Issue[]
   const start = input.start_date ?? input.startDate;
   const end = input.end_date !== undefined ? input.end_date : input.endDate;
 
-  const startOk = typeof start === 'string' && isValidDate(start);
-  if (!startOk) issues.push({ name: 'start_date', reason: `date attendue au format AAAA-MM-JJ : « ${String(start ?? '')} »` });
-  else if (isValidDate(today) && parseDay(start) < parseDay(today)) {
+  // The one date parser of the API: refuses 2026-02-30 rather than moving it.
+  const startDay = readLocalDate(start);
+  const todayDay = readLocalDate(today);
+  if (!startDay.ok) issues.push({ name: 'start_date', reason: dateReason(startDay.reason, start) });
+  else if (todayDay.ok && startDay.value < todayDay.value) {
     issues.push({ name: 'start_date', reason: `date passée : ${start} est avant aujourd’hui (${today})` });
   }
   if (end !== null && end !== undefined) {
-    if (typeof end !== 'string' || !isValidDate(end)) {
-      issues.push({ name: 'end_date', reason: `date attendue au format AAAA-MM-JJ, ou vide : « ${String(end)} »` });
-    } else if (startOk && parseDay(end) < parseDay(start)) {
+    const endDay = readLocalDate(end);
+    if (!endDay.ok) {
+      issues.push({ name: 'end_date', reason: dateReason(endDay.reason === DATE_FORMAT ? `${DATE_FORMAT}, ou vide` : endDay.reason, end) });
+    } else if (startDay.ok && endDay.value < startDay.value) {
       issues.push({ name: 'end_date', reason: `end_date avant start_date : ${end} est avant ${start}` });
     }
   }

@@ -7,13 +7,17 @@
 import * as v from 'valibot';
 import { LOCATION_TYPES, SERVICES } from '../locations/catalog';
 import { codeList } from '../locations/api-schema';
+import { instantSchema } from '../hours/instants';
 
 export const MAX_RADIUS_M = 50_000;
 export const DEFAULT_RADIUS_M = 5_000;
 export const MAX_RESULTS = 50;
+/** How deep paging may go: the cursor stops at the 200th result. */
+export const MAX_DEPTH = 200;
 
 const flag = v.optional(v.picklist(['true', 'false', '1', '0'], 'booléen attendu : true ou false'));
-const number = (name: string) => v.pipe(v.string(), v.regex(/^\d{1,6}$/, `${name} : entier attendu`), v.toNumber());
+// Any run of digits is a number: one too large is then told the maximum, not "entier attendu".
+const number = (name: string) => v.pipe(v.string(), v.regex(/^\d+$/, `${name} : entier attendu`), v.toNumber());
 
 export const SearchQuery = v.strictObject({
   near: v.optional(
@@ -33,20 +37,14 @@ export const SearchQuery = v.strictObject({
   limit: v.optional(v.pipe(number('limite'), v.minValue(1, 'au moins 1'), v.maxValue(MAX_RESULTS, `au plus ${MAX_RESULTS}`)), '10'),
   cursor: v.optional(v.pipe(
     v.string(),
-    v.regex(/^o\d{1,4}$/, 'curseur inconnu : reprenez le next_cursor d’une réponse'),
-    v.check((c) => Number(c.slice(1)) < 1000, 'curseur au-delà des 1 000 points les plus proches'),
+    v.regex(/^o\d{1,6}$/, 'curseur inconnu : reprenez le next_cursor d’une réponse'),
+    v.check((c) => Number(c.slice(1)) < MAX_DEPTH, `curseur au-delà des ${MAX_DEPTH} premiers résultats : précisez la recherche (distance, service, type)`),
   )),
   services: v.optional(codeList(SERVICES, 'service')),
   services_all: v.optional(codeList(SERVICES, 'service')),
   type: v.optional(codeList(LOCATION_TYPES, 'type')),
   open_now: flag,
-  open_at: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/, 'instant ISO 8601 attendu, avec fuseau'),
-      v.check((s) => !Number.isNaN(Date.parse(s)), 'instant impossible'),
-    ),
-  ),
+  open_at: v.optional(instantSchema()),
   open_saturday: flag,
   /** A partner's publishable key, for calls from its site (CORS, rate limit). */
   key: v.optional(v.pipe(v.string(), v.maxLength(100, 'clé trop longue'))),

@@ -2,7 +2,8 @@
  * @module
  * fast-check generators of valid schedules (weekly rules with several
  * intervals and overnight ones, closures and special-hours exceptions,
- * ranges and open-ended ones), shared by the hours property tests.
+ * ranges and open-ended ones, overlapping in any declaration order; open on
+ * public holidays or not), shared by the hours property tests.
  * Times are on quarter hours so boundaries often land on DST edges
  * (02:00, 03:00) and on each other.
  */
@@ -95,9 +96,11 @@ export const scheduleArb = (firstDay: number, spanDays: number): fc.Arbitrary<Sc
     department: fc.constantFrom(...PROPERTY_DEPARTMENTS),
     weekly: weeklyArb,
     exceptions: exceptionsArb(firstDay, spanDays),
-  }).map(({ department, weekly, exceptions }) => ({
+    openOnHolidays: fc.boolean(),
+  }).map(({ department, weekly, exceptions, openOnHolidays }) => ({
     department,
     timeZone: findDepartment(department)!.timeZone,
     weekly,
     exceptions,
+    openOnHolidays,
   }));

@@ -43,10 +43,12 @@ describe('demo hours', () => {
     }
   });
 
-  it('keep parcel lockers open around the clock, public holidays included', () => {
+  it('keep parcel lockers open around the clock, public holidays included, with no exception per holiday', () => {
     const lockers = schedules.filter((s) => s.location.type === 'parcel_locker');
     expect(lockers.length).toBeGreaterThan(100);
+    for (const { location, schedule } of schedules) expect(schedule.openOnHolidays).toBe(location.type === 'parcel_locker');
     for (const { schedule } of lockers) {
+      expect(schedule.exceptions).toEqual([]);
       for (const when of ['2026-11-24', '2026-12-25', '2027-01-01']) {
         expect(statusAt(schedule, instantAt(when, '03:00', schedule.timeZone))).toMatchObject({ open: true, closesAt: null });
       }

@@ -10,7 +10,7 @@ const every = (days: number[], opens: string, closes: string): WeeklyRule[] => d
 const WEEK = [1, 2, 3, 4, 5, 6, 7];
 
 function schedule(weekly: WeeklyRule[], exceptions: HoursException[] = [], department = '75'): Schedule {
-  return { timeZone: findDepartment(department)!.timeZone, department, weekly, exceptions };
+  return { timeZone: findDepartment(department)!.timeZone, department, weekly, exceptions, openOnHolidays: false };
 }
 
 function exception(startDate: string, endDate: string | null, closed: boolean, intervals: Array<[string, string]> = [], extra: Partial<HoursException> = {}): HoursException {
@@ -72,8 +72,8 @@ describe('status of a post office (Paris)', () => {
   it('opens on a holiday when an exception says so', () => {
     const opening = schedule(OFFICE.weekly, [exception('2026-11-11', '2026-11-11', false, [['09:00', '12:00']], { reason: 'public_holiday_opening' })]);
     expect(statusAt(opening, at('2026-11-11T09:00:00Z'))).toMatchObject({ open: true, closesAt: at('2026-11-11T11:00:00Z') });
-    // Outside those hours the holiday is still the reason.
-    expect(statusAt(opening, at('2026-11-11T12:00:00Z')).reason).toEqual({ kind: 'public_holiday', name: 'Armistice 1918' });
+    // Outside those hours the special hours are the reason: the holiday does not decide the day.
+    expect(statusAt(opening, at('2026-11-11T12:00:00Z')).reason).toEqual({ kind: 'outside_hours' });
   });
 });
 
@@ -91,6 +91,14 @@ describe('merging and searching across days', () => {
   it('finds a 24/7 locker’s next closing across days (Noël, within 14 days)', () => {
     const locker = schedule(every(WEEK, '00:00', '24:00'));
     expect(iso(statusAt(locker, at('2026-12-20T09:00:00Z')).closesAt)).toBe('2026-12-24T23:00:00.000Z');
+  });
+
+  it('keeps a 24/7 locker open on public holidays when it is open on holidays, until a closure declared for it', () => {
+    const locker = { ...schedule(every(WEEK, '00:00', '24:00')), openOnHolidays: true };
+    expect(statusAt(locker, at('2026-12-25T09:00:00Z'))).toEqual({ open: true, closesAt: null, opensAt: null, closingSoon: false, reason: null });
+    const works = { ...locker, exceptions: [exception('2026-12-28', '2026-12-29', true)] };
+    // Monday 28 December, 00:00 in Paris.
+    expect(statusAt(works, at('2026-12-25T09:00:00Z'))).toMatchObject({ open: true, closesAt: at('2026-12-27T23:00:00Z') });
   });
 
   it('looks up to a year ahead for the next opening', () => {
@@ -231,7 +239,7 @@ describe('every overseas zone', () => {
 });
 
 describe('day plans and calendar', () => {
-  it('lets an exception win over a holiday, and the latest-starting exception win over another', () => {
+  it('lets an exception win over a holiday, and the exception declared last win over another', () => {
     const s = schedule(OFFICE.weekly, [
       exception('2026-07-01', '2026-08-31', false, [['10:00', '12:00']]),
       exception('2026-07-15', '2026-07-15', true),

@@ -9,7 +9,7 @@ import { scheduleArb } from './arbitraries';
 const every = (days: number[], opens: string, closes: string): WeeklyRule[] => days.map((day) => ({ day: day as Weekday, opens, closes }));
 const OFFICE_WEEK = [...every([1, 2, 3, 4, 5], '09:00', '12:00'), ...every([1, 2, 3, 4, 5], '14:00', '17:30'), ...every([6], '09:00', '12:00')];
 const schedule = (weekly: WeeklyRule[], exceptions: HoursException[] = [], department = '75', timeZone = 'Europe/Paris'): Schedule => ({
-  timeZone, department, weekly, exceptions,
+  timeZone, department, weekly, exceptions, openOnHolidays: false,
 });
 const exception = (startDate: string, endDate: string | null, closed: boolean, intervals: Array<[string, string]> = []): HoursException => ({
   id: startDate, startDate, endDate, closed, intervals: intervals.map(([opens, closes]) => ({ opens, closes })), reason: closed ? 'works' : 'holiday_schedule', note: null,
@@ -39,6 +39,31 @@ describe('OpenStreetMap opening_hours', () => {
     expect(toOpeningHours(schedule(every([1, 2, 3, 4, 5, 6, 7], '00:00', '24:00'), [], '971', 'America/Guadeloupe'), FROM, 20)).toBe('24/7');
     expect(toOpeningHours(schedule([]), FROM, 20)).toBe('off');
     expect(toOpeningHours(schedule([], [exception('2026-11-30', '2026-11-30', false, [['10:00', '11:00']])]), FROM, 20)).toBe('off; 2026 Nov 30 10:00-11:00');
+  });
+
+  it('follows the exception declared last on overlapping dates', () => {
+    // A works closure (Tue 1–Thu 3 Dec) declared after a December timetable (Mon 30 Nov–Fri 4 Dec, 10:00–12:00).
+    const timetable = exception('2026-11-30', '2026-12-04', false, [['10:00', '12:00']]);
+    const works = exception('2026-12-01', '2026-12-03', true);
+    expect(toOpeningHours(schedule(OFFICE_WEEK, [timetable, works]), FROM, 14)).toBe(
+      'Mo-Fr 09:00-12:00,14:00-17:30; Sa 09:00-12:00; 2026 Nov 30 10:00-12:00; 2026 Dec 01-2026 Dec 03 off; 2026 Dec 04 10:00-12:00',
+    );
+    // Declared the other way round, the timetable covers the works.
+    expect(toOpeningHours(schedule(OFFICE_WEEK, [works, timetable]), FROM, 14)).toBe(
+      'Mo-Fr 09:00-12:00,14:00-17:30; Sa 09:00-12:00; 2026 Nov 30-2026 Dec 04 10:00-12:00',
+    );
+    expect(googleBusinessHours(schedule(OFFICE_WEEK, [timetable, works]), FROM, 14).specialHours.specialHourPeriods.map((p) => [p.startDate.day, p.closed ?? p.openTime?.hours])).toEqual([
+      [30, 10], [1, true], [2, true], [3, true], [4, 10],
+    ]);
+  });
+
+  it('writes no holiday rule for a place open on public holidays', () => {
+    const locker = { ...schedule(every([1, 2, 3, 4, 5, 6, 7], '00:00', '24:00')), openOnHolidays: true };
+    expect(toOpeningHours(locker, FROM, 60)).toBe('24/7');
+    const shop = { ...schedule(every([1, 2, 3, 4, 5, 6], '09:00', '19:00')), openOnHolidays: true };
+    // Noël 2026 is a Friday, 1 January 2027 too: they keep the Friday hours, so nothing is dated.
+    expect(toOpeningHours(shop, FROM, 60)).toBe('Mo-Sa 09:00-19:00');
+    expect(toOpeningHours({ ...shop, openOnHolidays: false }, FROM, 60)).toBe('Mo-Sa 09:00-19:00; 2026 Dec 25 off; 2027 Jan 01 off');
   });
 
   it('is read without warnings by the reference evaluator', () => {

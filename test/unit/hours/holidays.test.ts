@@ -86,7 +86,7 @@ describe('public holidays', () => {
     ['977', '10-09'],
     ['978', '05-28'],
   ])('adds the abolition of slavery in %s on %s', (department, day) => {
-    expect(holidayOn(`2026-${day}`, department)).toBe("Abolition de l'esclavage");
+    expect(holidayOn(`2026-${day}`, department)).toBe('Abolition de l’esclavage');
     expect(publicHolidays(2026, department)).toHaveLength(12);
   });
 

@@ -73,8 +73,15 @@ describe('exceptions', () => {
   });
 
   it('refuses bad or past dates and an end before the start', () => {
-    expect(validateException({ ...closure, startDate: '2026-02-30' }, TODAY)).toEqual([
-      { name: 'start_date', reason: 'date attendue au format AAAA-MM-JJ : « 2026-02-30 »' },
+    expect(validateException({ ...closure, startDate: '2026-02-30', endDate: '2026-04-31' }, TODAY)).toEqual([
+      { name: 'start_date', reason: 'date impossible : 2026-02-30 n’existe pas' },
+      { name: 'end_date', reason: 'date impossible : 2026-04-31 n’existe pas' },
+    ]);
+    expect(validateException({ ...closure, startDate: '2026-1-24' }, TODAY)).toEqual([
+      { name: 'start_date', reason: 'date attendue au format AAAA-MM-JJ : « 2026-1-24 »' },
+    ]);
+    expect(validateException({ ...closure, endDate: '2201-01-01' }, TODAY)).toEqual([
+      { name: 'end_date', reason: 'année hors de 1970–2200 : 2201-01-01' },
     ]);
     expect(validateException({ ...closure, startDate: '2026-11-22' }, TODAY)).toEqual([
       { name: 'start_date', reason: 'date passée : 2026-11-22 est avant aujourd’hui (2026-11-23)' },
