@@ -14,10 +14,11 @@ export default {
   fetch: handle,
   async scheduled(_controller, env, ctx) {
     const bindings = env as unknown as Bindings & Record<string, unknown>;
-    const config = publicationConfig(bindings, '');
+    // The configured origin only: a cron has no request, and no fallback is ever right.
+    const config = publicationConfig(bindings);
     if (!config.siteOrigin) {
-      // Without it, pushes would name URLs nobody can reach.
-      console.error('publication skipped: set SITE_ORIGIN to the public origin of the site');
+      // Without it, pushes would name URLs nobody can reach; the changes wait, nothing is lost.
+      console.error('publication skipped: set SITE_ORIGIN to the public origin of the site (https://…, no path)');
       return;
     }
     ctx.waitUntil(
