@@ -34,6 +34,7 @@ try {
   console.log(`partner ${keys.id} created in ${where} for ${origins.join(', ')}`);
   console.log(`publishable key (widget, public): ${keys.publishableKey}`);
   console.log(`secret key (server, shown once):  ${keys.secretKey}`);
+  console.log(`revoke both with: npm run partner:revoke -- --id ${keys.id}`);
 } finally {
   await close();
 }

@@ -9,21 +9,46 @@ import { parseArgs } from 'node:util';
 import { createStaffToken } from '../worker/staff/tokens';
 import { openDatabase, PERSIST_DIR } from './local-db';
 
-const { values } = parseArgs({
-  options: {
-    name: { type: 'string' },
-    role: { type: 'string', default: 'exceptions' },
-    scope: { type: 'string' },
-    expires: { type: 'string' },
-    remote: { type: 'boolean', default: false },
-    'persist-to': { type: 'string', default: PERSIST_DIR },
-  },
-});
+const USAGE = 'usage: npm run staff:token -- --name "<holder>" --role exceptions|hours --scope office:<id>|department:<code>|network [--expires YYYY-MM-DD] [--remote]';
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      name: { type: 'string' },
+      role: { type: 'string', default: 'exceptions' },
+      scope: { type: 'string' },
+      expires: { type: 'string' },
+      remote: { type: 'boolean', default: false },
+      'persist-to': { type: 'string', default: PERSIST_DIR },
+    },
+  }));
+} catch (error) {
+  console.error(`${(error as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+
+/** `--expires YYYY-MM-DD`: the token is refused from 00:00 UTC that day. A date that does not exist or is past is an error. */
+function expiryOf(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
+  const instant = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : undefined;
+  if (!match || !instant || Number.isNaN(instant.getTime()) || instant.toISOString().slice(0, 10) !== text.trim()) {
+    console.error(`--expires "${text}" is not a date: expected YYYY-MM-DD, e.g. --expires 2027-06-30 (the token is refused from that day, 00:00 UTC).`);
+    process.exit(2);
+  }
+  if (instant.getTime() <= Date.now()) {
+    console.error(`--expires ${text} is not in the future: the token would never work.`);
+    process.exit(2);
+  }
+  return instant.toISOString();
+}
+const expiresAt = expiryOf(values.expires);
 
 const [scopeType, scopeValue = null] = (values.scope ?? '').split(':');
 if (!values.name || !['exceptions', 'hours'].includes(values.role!) || !['office', 'department', 'network'].includes(scopeType)
   || (scopeType !== 'network' && !scopeValue)) {
-  console.error('usage: npm run staff:token -- --name "<holder>" --role exceptions|hours --scope office:<id>|department:<code>|network [--expires YYYY-MM-DD] [--remote]');
+  console.error(USAGE);
   process.exit(2);
 }
 
@@ -35,9 +60,10 @@ try {
     scopeType: scopeType as 'office' | 'department' | 'network',
     scopeValue: scopeType === 'network' ? null : scopeValue!.toUpperCase(),
     now: new Date().toISOString(),
-    expiresAt: values.expires ? new Date(values.expires).toISOString() : null,
+    expiresAt,
   });
-  console.log(`token ${id} created in ${where} for "${values.name}" (${values.role}, ${values.scope}).`);
+  console.log(`token ${id} created in ${where} for "${values.name}" (${values.role}, ${values.scope})${expiresAt ? `, refused from ${expiresAt}` : ''}.`);
+  console.log(`revoke it with: npm run staff:revoke -- --id ${id}`);
   console.log(`secret (shown once, store it safely): ${token}`);
 } finally {
   await close();

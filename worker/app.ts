@@ -8,7 +8,10 @@ import { etag } from 'hono/etag';
 import { openAPIRouteHandler } from 'hono-openapi';
 import { publicCache, securityHeaders } from './http/headers';
 import { HTTPException } from 'hono/http-exception';
-import { invalidRequest, Problem } from './http/problem';
+import { bodyLimits, pageMethods } from './http/limits';
+import { invalidRequest, methodNotAllowed, Problem } from './http/problem';
+import { statusLine } from './http/status';
+import { strictQuery } from './http/validate';
 import { hoursFeedRoutes, locationHoursRoutes } from './hours/routes';
 import { locationRoutes } from './locations/routes';
 import { locatorRoutes } from './locator/routes';
@@ -16,12 +19,25 @@ import { selectionRoutes } from './partners/routes';
 import { publicationRoutes } from './publication/routes';
 import { sitemapRoutes } from './sitemap/routes';
 
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** The methods some route of `app` answers at `path`: those matching more handlers than the catch-alls do. */
+function allowedMethods(app: Hono, path: string): string[] {
+  const count = (method: string) => app.router.match(method, path)[0].length;
+  const catchAll = count('X-NONE');
+  const allow = METHODS.filter((method) => count(method) > catchAll);
+  return allow.includes('GET') ? ['GET', 'HEAD', ...allow.filter((m) => m !== 'GET')] : allow;
+}
+
 export function createApp(): Hono {
   const app = new Hono();
 
+  app.use(statusLine());
   app.use(securityHeaders());
   app.use(etag());
   app.use(publicCache());
+  app.use(bodyLimits());
+  app.use('/api/*', strictQuery());
 
   app.onError((error, c) => {
     if (error instanceof Problem) return error.toResponse(new URL(c.req.url).pathname);
@@ -55,11 +71,18 @@ export function createApp(): Hono {
       exclude: ['/api/openapi.json'],
     }),
   );
+  app.all('/api/openapi.json', methodNotAllowed('GET, HEAD'));
   app.route('/', publicationRoutes);
+  app.all('/api/v1/hours/publication', methodNotAllowed('GET, HEAD'));
   app.all('/api/*', (c) => {
+    // A resource that exists under other methods is a 405 naming them, even where its routes declare no catch-all.
+    const allow = allowedMethods(app, c.req.path);
+    if (allow.length) return methodNotAllowed(allow.join(', '))(c);
     throw new Problem('not-found', `Aucune ressource à l’adresse ${new URL(c.req.url).pathname}.`);
   });
 
   app.route('/', sitemapRoutes);
+  // What is left are the pages (site/fetch.ts mounts them next): GET and HEAD, POST on forms.
+  app.use(pageMethods());
   return app;
 }

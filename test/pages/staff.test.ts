@@ -17,6 +17,14 @@ beforeAll(async () => {
 });
 afterAll(async () => browser?.close());
 
+/** The sign-in page as a browser gets it: its CSRF cookie and the same value in the form. */
+async function signInForm() {
+  const page = await fetch(`${baseUrl}/staff/connexion`);
+  const setCookie = page.headers.getSetCookie().find((c) => c.startsWith('__Host-guichet-signin=')) ?? '';
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+  return { cookie: setCookie.split(';')[0], setCookie, csrf };
+}
+
 async function signIn(context: BrowserContext) {
   const tab = await context.newPage();
   await tab.goto(`${baseUrl}/staff/fermeture`);
@@ -59,16 +67,37 @@ describe('declaring an exceptional closure', () => {
   });
 
   it('keeps the session in a __Host- cookie that scripts and other sites cannot use', async () => {
+    const form = await signInForm();
     const response = await fetch(`${baseUrl}/staff/connexion`, {
       method: 'POST', redirect: 'manual',
-      headers: { origin: baseUrl, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: staffToken }),
+      headers: { origin: baseUrl, 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie },
+      body: new URLSearchParams({ csrf: form.csrf, token: staffToken }),
     });
     expect(response.status).toBe(303);
-    const cookie = response.headers.get('set-cookie')!;
-    expect(cookie).toMatch(/^__Host-guichet-staff=gss_[\w-]{40,};/);
-    for (const flag of ['Path=/', 'HttpOnly', 'Secure', 'SameSite=Strict']) expect(cookie).toContain(flag);
+    const cookies = response.headers.getSetCookie();
+    const session = cookies.find((c) => c.startsWith('__Host-guichet-staff='))!;
+    expect(session).toMatch(/^__Host-guichet-staff=gss_[\w-]{40,};/);
+    for (const flag of ['Path=/', 'HttpOnly', 'Secure', 'SameSite=Strict']) expect(session).toContain(flag);
     expect(response.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('refuses a sign-in without the form’s CSRF value (login CSRF), even with a valid token', async () => {
+    const form = await signInForm();
+    expect(form.cookie).toMatch(/^__Host-[\w-]+=csrf_[\w-]{43}$/);
+    expect(form.setCookie).toMatch(/; Path=\/; HttpOnly; Secure; SameSite=Strict/);
+    const post = (headers: Record<string, string>, fields: Record<string, string>) => fetch(`${baseUrl}/staff/connexion`, {
+      method: 'POST', redirect: 'manual',
+      headers: { origin: baseUrl, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams({ token: staffToken, ...fields }),
+    });
+    // Another site's form: no cookie of ours, a value of its own.
+    for (const [headers, fields] of [[{}, {}], [{}, { csrf: form.csrf }], [{ cookie: form.cookie }, {}], [{ cookie: form.cookie }, { csrf: `csrf_${'A'.repeat(43)}` }]] as const) {
+      const response = await post(headers, fields);
+      expect(response.status, JSON.stringify([headers, fields])).toBe(403);
+      expect(response.headers.getSetCookie().some((c) => c.startsWith('__Host-guichet-staff='))).toBe(false);
+      expect(await response.text()).toContain('Formulaire expiré');
+    }
+    expect((await post({ cookie: form.cookie }, { csrf: form.csrf })).status).toBe(303);
   });
 
   it('answers 400, not 500, to posts that are not forms', async () => {

@@ -3,6 +3,7 @@
  * posted, signed, to the partner), tells the parent page with JavaScript,
  * can be framed only by the partner's origins, and stays under 15 KB.
  */
+import { request as httpRequest } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { axeViolations, launchChromium } from './chromium';
@@ -19,6 +20,20 @@ const EVIL = 'http://localhost:45679';
 const demoWidget = `/widget/points?key=${DEMO_PUBLISHABLE_KEY}&q=${encodeURIComponent(bigCommune.name)}&return_url=${encodeURIComponent(`${baseUrl}/widget/demo/retour`)}`;
 const partnerWidget = (q = bigCommune.name) =>
   `${baseUrl}/widget/points?key=${partnerKey}&q=${encodeURIComponent(q)}&return_url=${encodeURIComponent(`${PARTNER}/commande`)}`;
+
+/** A GET as a client writes it, Host header included, reading the status line as sent. */
+function rawGet(path: string, headers: Record<string, string> = {}): Promise<{ status: number; statusMessage: string; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${baseUrl}${path}`, { headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, statusMessage: response.statusMessage!, headers: response.headers, body }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
 
 let browser: Browser;
 beforeAll(async () => {
@@ -93,6 +108,68 @@ describe('partner widget', () => {
       const violations = await axeViolations(tab);
       expect(violations, path).toEqual([]);
     }
+    await context.close();
+  });
+
+  it('takes its own origin from the configuration, never from the Host header', async () => {
+    const evil = { host: 'evil.example' };
+    const demo = await rawGet('/widget/demo', evil);
+    expect(demo.status).toBe(200);
+    expect(demo.body).not.toContain('evil.example');
+    expect(demo.body).toContain(`return_url=${encodeURIComponent(`${baseUrl}/widget/demo/retour`)}`);
+    expect(demo.body).toContain(`<link rel="canonical" href="${baseUrl}/widget/demo">`);
+    // The demo partner ("self") may not post choices to the attacker's host...
+    const toEvil = await rawGet(`/widget/points?key=${DEMO_PUBLISHABLE_KEY}&q=x&return_url=${encodeURIComponent('http://evil.example/widget/demo/retour')}`, evil);
+    expect(toEvil.status).toBe(400);
+    expect(toEvil.body).not.toContain('action="http://evil.example');
+    // ...and its own widget names only the configured origin in its CSP.
+    const own = await rawGet(demoWidget, evil);
+    expect(own.status).toBe(200);
+    expect(String(own.headers['content-security-policy'])).toContain(`frame-ancestors ${baseUrl}`);
+    expect(String(own.headers['content-security-policy'])).not.toContain('evil.example');
+    expect(own.body).toContain(`action="${baseUrl}/widget/demo/retour"`);
+    const robots = await rawGet('/robots.txt', evil);
+    expect(robots.body).toContain(`Sitemap: ${baseUrl}/sitemap.xml`);
+    expect(robots.body).not.toContain('evil.example');
+    const sitemap = await rawGet('/sitemap.xml', evil);
+    expect(sitemap.body).toContain(`<loc>${baseUrl}/sitemaps/`);
+    expect(sitemap.body).not.toContain('evil.example');
+  });
+
+  it('says in the status line what a refusal is', async () => {
+    const unknown = await rawGet(`/widget/points?key=pk_unknownkey123&q=x&return_url=${encodeURIComponent(baseUrl)}`);
+    expect([unknown.status, unknown.statusMessage]).toEqual([401, 'Unauthorized']);
+    const foreign = await rawGet(`/widget/points?key=${DEMO_PUBLISHABLE_KEY}&q=x&return_url=${encodeURIComponent('https://evil.example/')}`);
+    expect([foreign.status, foreign.statusMessage]).toEqual([400, 'Bad Request']);
+    const missing = await rawGet('/bureaux/nulle-part-zz9999');
+    expect([missing.status, missing.statusMessage]).toEqual([404, 'Not Found']);
+  });
+
+  it('answers another method on a page with 405 and Allow, not the page', async () => {
+    for (const [method, path, allow] of [['DELETE', '/', 'GET, HEAD'], ['PUT', '/widget/points', 'GET, HEAD'], ['DELETE', '/widget/demo/retour', 'GET, HEAD, POST']]) {
+      const response = await fetch(`${baseUrl}${path}`, { method });
+      expect(response.status, `${method} ${path}`).toBe(405);
+      expect(response.headers.get('allow')).toBe(allow);
+      expect(await response.text()).not.toContain('<html');
+    }
+  });
+
+  it('serves a favicon that every page links, so browsers log no 404', async () => {
+    const icon = await fetch(`${baseUrl}/favicon.svg`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toContain('image/svg+xml');
+    expect(await icon.text()).toContain('<svg');
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    const failures: string[] = [];
+    tab.on('response', (r) => { if (r.status() >= 400) failures.push(`${r.status()} ${r.url()}`); });
+    for (const path of ['/', demoWidget, '/widget/demo']) {
+      await tab.goto(`${baseUrl}${path}`);
+      expect(await tab.locator('link[rel=icon]').getAttribute('href')).toBe('/favicon.svg');
+    }
+    // The browser fetches the icon after the page: give it a moment.
+    await tab.waitForTimeout(500);
+    expect(failures).toEqual([]);
     await context.close();
   });
 });

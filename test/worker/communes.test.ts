@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { request } from './http-client';
 import { describe, expect, it } from 'vitest';
 import { mapOpenDataRecord, type ImportedLocation } from '../../worker/imports/open-data';
@@ -25,7 +26,8 @@ describe('communes', () => {
     });
     const sitemap = await (await request('/sitemaps/departement-71.xml')).text();
     const communes = [...sitemap.matchAll(/<loc>([^<]+\/communes\/[^<]+)<\/loc>/g)].map((m) => m[1]);
-    expect(communes).toEqual(['https://guichet.test/communes/macon-71270']);
+    // Absolute URLs are on the configured SITE_ORIGIN (wrangler.toml's local one here).
+    expect(communes).toEqual([`${(env as unknown as { SITE_ORIGIN: string }).SITE_ORIGIN}/communes/macon-71270`]);
   });
 
   it('count closings in their last change and drop to zero active when all close', async () => {

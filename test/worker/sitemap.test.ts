@@ -1,7 +1,11 @@
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { communePath, locationPath } from '../../worker/locations/present';
-import { ORIGIN, request } from './http-client';
+import { expectedCommunePath, expectedOfficePath } from '../expected-paths';
+import { ORIGIN as REQUEST_ORIGIN, request } from './http-client';
 import { demoSample, load } from './seed';
+
+/** Every URL is on the configured origin (wrangler.toml's local one here), never the request's. */
+const ORIGIN = (env as unknown as { SITE_ORIGIN: string }).SITE_ORIGIN;
 
 const sample = demoSample(3000);
 const text = async (path: string) => {
@@ -35,9 +39,9 @@ describe('sitemaps', () => {
     const locs = urls.map((u) => u.loc);
     expect(new Set(locs).size).toBe(locs.length);
     const offices = locs.filter((l) => l.includes('/bureaux/')).sort();
-    expect(offices).toEqual(sample.filter((l) => l !== closed).map((l) => `${ORIGIN}${locationPath(l)}`).sort());
+    expect(offices).toEqual(sample.filter((l) => l !== closed).map((l) => `${ORIGIN}${expectedOfficePath(l)}`).sort());
     const communes = locs.filter((l) => l.includes('/communes/'));
-    const expected = new Set(sample.filter((l) => l !== closed).map((l) => `${ORIGIN}${communePath({ name: l.commune, inseeCode: l.inseeCode })}`));
+    const expected = new Set(sample.filter((l) => l !== closed).map((l) => `${ORIGIN}${expectedCommunePath({ name: l.commune, inseeCode: l.inseeCode })}`));
     expect(new Set(communes)).toEqual(expected);
   });
 
@@ -48,7 +52,7 @@ describe('sitemaps', () => {
     expect(lastmod(fileOf(closed.department))).toBe('2026-11-21T07:00:00Z');
     const untouched = sample.find((l) => l.department !== touched.department && l.department !== closed.department)!;
     expect(lastmod(fileOf(untouched.department))).toBe('2026-11-01T08:00:00Z');
-    expect(urls.find((u) => u.loc === `${ORIGIN}${locationPath(touched)}`)?.lastmod).toBe('2026-11-20T09:30:00Z');
+    expect(urls.find((u) => u.loc === `${ORIGIN}${expectedOfficePath(touched)}`)?.lastmod).toBe('2026-11-20T09:30:00Z');
     expect(urls.find((u) => u.loc === `${ORIGIN}/departements/${closed.department.toLowerCase()}`)?.lastmod).toBe('2026-11-21T07:00:00Z');
   });
 
@@ -61,5 +65,25 @@ describe('sitemaps', () => {
     const { body } = await text('/robots.txt');
     expect(body).toContain(`Sitemap: ${ORIGIN}/sitemap.xml`);
     expect(body).toContain('Disallow: /api/');
+  });
+
+  it('name the configured origin whatever Host the request names', async () => {
+    expect(ORIGIN).toMatch(/^https?:\/\/[^/]+$/);
+    expect(ORIGIN).not.toBe(REQUEST_ORIGIN);
+    for (const host of ['https://evil.example', REQUEST_ORIGIN]) {
+      const index = await text(`${host}/sitemap.xml`);
+      const files = entries(index.body);
+      expect(files.length).toBeGreaterThan(1);
+      for (const file of files) expect(file.loc.startsWith(`${ORIGIN}/sitemaps/`), file.loc).toBe(true);
+      const department = await text(`${host}${new URL(files[1].loc).pathname}`);
+      const urls = entries(department.body);
+      expect(urls.length).toBeGreaterThan(0);
+      for (const url of urls) expect(url.loc.startsWith(`${ORIGIN}/`), url.loc).toBe(true);
+      expect(entries((await text(`${host}/sitemaps/accueil.xml`)).body)).toEqual([expect.objectContaining({ loc: `${ORIGIN}/` })]);
+      const robots = (await text(`${host}/robots.txt`)).body;
+      expect(robots).toContain(`Sitemap: ${ORIGIN}/sitemap.xml`);
+      expect(robots).not.toContain('evil.example');
+      expect(index.body + department.body).not.toContain('evil.example');
+    }
   });
 });

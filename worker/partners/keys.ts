@@ -44,6 +44,26 @@ export function partnerOrigins(partner: Partner, selfOrigin: string): string[] {
   return partner.allowedOrigins.map((o) => (o === SELF_ORIGIN ? selfOrigin : o));
 }
 
+/**
+ * Revokes a partner's two keys at once, named by its id (`ptn_…`, printed at
+ * creation) or by either key. Its widget and API calls stop at once, and
+ * choices it received no longer verify.
+ */
+export async function revokePartner(
+  db: Database,
+  which: { id?: string; key?: string },
+  now: string,
+): Promise<{ id: string; name: string; alreadyRevoked: boolean } | undefined> {
+  const key = which.key ?? '';
+  const where = which.id
+    ? eq(partners.id, which.id)
+    : key.startsWith('sk_') ? eq(partners.secretKeyHash, await sha256(key)) : eq(partners.publishableKeyHash, await sha256(key));
+  const row = await db.select().from(partners).where(where).get();
+  if (!row) return undefined;
+  if (!row.revokedAt) await db.update(partners).set({ revokedAt: now }).where(eq(partners.id, row.id));
+  return { id: row.id, name: row.name, alreadyRevoked: Boolean(row.revokedAt) };
+}
+
 export async function createPartner(
   db: Database,
   input: { name: string; allowedOrigins: string[]; now: string; publishableKey?: string },

@@ -4,21 +4,33 @@
  * choice before accepting an order. Authenticated with the secret key.
  */
 import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import { describeRoute } from 'hono-openapi';
 import * as v from 'valibot';
-import { bindings, database } from '../env';
+import { database } from '../env';
 import { methodNotAllowed, Problem } from '../http/problem';
 import { validate } from '../http/validate';
 import { SERVICES } from '../locations/catalog';
 import { presentLocation } from '../locations/present';
 import { findLocation } from '../locations/queries';
-import { partnerBySecretKey } from './keys';
-import { verifySelection } from './selection';
+import { type Partner, partnerBySecretKey } from './keys';
+import { signingConfig, verifySelection } from './selection';
 
 const VerifyBody = v.strictObject({
   token: v.pipe(v.string(), v.minLength(1, 'jeton vide'), v.maxLength(4000, 'jeton trop long')),
   /** What the order needs: a choice made without these services is refused. */
   required_services: v.optional(v.array(v.picklist(SERVICES, 'service inconnu')), []),
+});
+
+/** The partner's server, by its secret key: checked before the body is even read. */
+const partnerServer = createMiddleware<{ Variables: { partner: Partner } }>(async (c, next) => {
+  const secret = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+  const partner = secret ? await partnerBySecretKey(database(), secret) : undefined;
+  if (!partner) {
+    throw new Problem('unauthorized', 'Clé secrète partenaire requise : Authorization: Bearer sk_…', [], { 'www-authenticate': 'Bearer realm="guichet-partners"' });
+  }
+  c.set('partner', partner);
+  await next();
 });
 
 export const selectionRoutes = new Hono()
@@ -30,19 +42,14 @@ export const selectionRoutes = new Hono()
       summary: 'Vérifier le point choisi par un client (serveur du partenaire, clé secrète)',
       responses: { 200: { description: '`valid` and, when valid, the location' }, 400: { description: 'Invalid body' }, 401: { description: 'Unknown secret key' } },
     }),
+    partnerServer,
     validate('json', VerifyBody),
     async (c) => {
       const db = database();
-      const secret = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-      const partner = secret ? await partnerBySecretKey(db, secret) : undefined;
-      if (!partner) {
-        throw new Problem('unauthorized', 'Clé secrète partenaire requise : Authorization: Bearer sk_…', [], { 'www-authenticate': 'Bearer realm="guichet-partners"' });
-      }
       c.header('cache-control', 'no-store');
-      const result = await verifySelection(db, bindings().SELECTION_SIGNING_KEY, c.req.valid('json').token, Math.floor(Date.now() / 1000));
+      const result = await verifySelection(db, signingConfig(), c.req.valid('json').token, Math.floor(Date.now() / 1000), c.get('partner').id);
       if (!result.ok) return c.json({ valid: false, reason: result.reason });
       const { payload } = result;
-      if (payload.p !== partner.id) return c.json({ valid: false, reason: 'choix émis pour un autre partenaire' });
       const location = await findLocation(db, payload.l);
       if (!location || location.status !== 'active') return c.json({ valid: false, reason: 'ce point de contact n’est plus en service' });
       const notAsked = c.req.valid('json').required_services.filter((s) => !payload.s.includes(s));

@@ -1,11 +1,12 @@
 /**
  * @module
  * `robots.txt`, the sitemap index and one sitemap per département (its page,
- * communes and offices), with `lastmod` from the data.
+ * communes and offices), with `lastmod` from the data. Every URL is on the
+ * configured `SITE_ORIGIN`, whatever Host the request names.
  */
 import { Hono } from 'hono';
 import { database, siteOrigin } from '../env';
-import { Problem } from '../http/problem';
+import { methodNotAllowed, Problem } from '../http/problem';
 import { findDepartment } from '../locations/departments';
 import { communePath, locationPath } from '../locations/present';
 import { departmentCommunes, departmentOffices, departmentUpdates } from './queries';
@@ -18,10 +19,10 @@ const latest = (dates: Array<string | null>) => dates.filter(Boolean).sort().at(
 
 export const sitemapRoutes = new Hono()
   .get('/robots.txt', (c) =>
-    c.text(`User-agent: *\nAllow: /\nDisallow: /api/\n\nSitemap: ${siteOrigin(c.req.raw)}/sitemap.xml\n`),
+    c.text(`User-agent: *\nAllow: /\nDisallow: /api/\n\nSitemap: ${siteOrigin()}/sitemap.xml\n`),
   )
-  .get('/sitemap.xml', async (c) => {
-    const origin = siteOrigin(c.req.raw);
+  .get('/sitemap.xml', async () => {
+    const origin = siteOrigin();
     const departments = await departmentUpdates(database());
     return xml(
       sitemapIndex([
@@ -33,12 +34,12 @@ export const sitemapRoutes = new Hono()
       ]),
     );
   })
-  .get('/sitemaps/accueil.xml', async (c) => {
+  .get('/sitemaps/accueil.xml', async () => {
     const departments = await departmentUpdates(database());
-    return xml(urlSet([{ loc: `${siteOrigin(c.req.raw)}/`, lastmod: latest(departments.map((d) => d.updatedAt)) }]));
+    return xml(urlSet([{ loc: `${siteOrigin()}/`, lastmod: latest(departments.map((d) => d.updatedAt)) }]));
   })
   .get('/sitemaps/:file{departement-[0-9a-zA-Z]{2,3}\\.xml}', async (c) => {
-    const origin = siteOrigin(c.req.raw);
+    const origin = siteOrigin();
     const code = c.req.param('file').slice('departement-'.length, -'.xml'.length);
     const department = findDepartment(code);
     const db = database();
@@ -58,4 +59,8 @@ export const sitemapRoutes = new Hono()
         ...offices.map((o) => ({ loc: `${origin}${locationPath(o)}`, lastmod: o.updatedAt })),
       ]),
     );
-  });
+  })
+  .all('/robots.txt', methodNotAllowed('GET, HEAD'))
+  .all('/sitemap.xml', methodNotAllowed('GET, HEAD'))
+  .all('/sitemaps/accueil.xml', methodNotAllowed('GET, HEAD'))
+  .all('/sitemaps/:file{departement-[0-9a-zA-Z]{2,3}\\.xml}', methodNotAllowed('GET, HEAD'));

@@ -4,8 +4,10 @@
  * exceptions, for every refusal: 401 without a valid token, 403 outside the
  * token's role or scope.
  */
+import { createMiddleware } from 'hono/factory';
 import type { LocationRow } from '../../db/schema';
 import type { Database } from '../database';
+import { database } from '../env';
 import { Problem } from '../http/problem';
 import { findStaffByToken, inScope, mayDo, type Staff, type StaffAction } from './tokens';
 
@@ -18,6 +20,16 @@ export async function requireStaff(db: Database, authorization: string | undefin
   if (!staff) throw new Problem('unauthorized', 'Jeton inconnu, expiré ou révoqué.', [], CHALLENGE);
   return staff;
 }
+
+/**
+ * Route middleware for staff routes, placed before any validator: a caller
+ * without a valid token learns nothing about the body it sent (401 first).
+ * The staff member is then `c.get('staff')`.
+ */
+export const staffOnly = createMiddleware<{ Variables: { staff: Staff } }>(async (c, next) => {
+  c.set('staff', await requireStaff(database(), c.req.header('authorization'), new Date()));
+  await next();
+});
 
 export function requirePermission(staff: Staff, action: StaffAction, location: Pick<LocationRow, 'id' | 'parentId' | 'department'>) {
   if (!mayDo(staff, action)) {

@@ -33,13 +33,42 @@ export async function openSession(db: Database, staff: Staff, now: Date): Promis
   };
 }
 
-function secretFrom(cookieHeader: string | null): string | undefined {
+function cookieValue(cookieHeader: string | null, cookie: string): string | undefined {
   for (const part of (cookieHeader ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return value.join('=');
+    if (name === cookie) return value.join('=');
   }
   return undefined;
 }
+const secretFrom = (cookieHeader: string | null) => cookieValue(cookieHeader, SESSION_COOKIE);
+
+/**
+ * Login CSRF: the sign-in form is a double submit. Its page sets a random
+ * value in a `__Host-` cookie (which no other site, nor a sibling
+ * subdomain, can set) and in a hidden field; a sign-in is accepted only when
+ * both match, so another site cannot sign a browser in to an account of its
+ * choosing.
+ */
+export const SIGNIN_COOKIE = '__Host-guichet-signin';
+const SIGNIN_MINUTES = 60;
+const SIGNIN_VALUE = /^csrf_[\w-]{43}$/;
+
+/** The sign-in form's CSRF value: the browser's current one, or a new one with the cookie to set. */
+export function signInCsrf(cookieHeader: string | null): { token: string; cookie?: string } {
+  const current = cookieValue(cookieHeader, SIGNIN_COOKIE);
+  if (current && SIGNIN_VALUE.test(current)) return { token: current };
+  const token = newSecret('csrf_');
+  return { token, cookie: `${SIGNIN_COOKIE}=${token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=${SIGNIN_MINUTES * 60}` };
+}
+
+/** Whether a sign-in post carries the same CSRF value in its field as in its cookie. */
+export function signInCsrfMatches(cookieHeader: string | null, field: string | undefined): boolean {
+  const cookie = cookieValue(cookieHeader, SIGNIN_COOKIE);
+  return Boolean(cookie && field && SIGNIN_VALUE.test(cookie) && sameToken(cookie, field));
+}
+
+/** Once signed in, the sign-in value is spent. */
+export const SIGNIN_COOKIE_CLEARED = `${SIGNIN_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0`;
 
 export async function currentSession(db: Database, cookieHeader: string | null, now: Date): Promise<StaffSession | undefined> {
   const secret = secretFrom(cookieHeader);

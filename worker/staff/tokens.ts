@@ -7,8 +7,9 @@
  * exception for many locations at once.
  */
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
-import { staffTokens, type StaffRole } from '../../db/schema';
+import { staffSessions, staffTokens, type StaffRole } from '../../db/schema';
 import type { Database } from '../database';
+import { encodeBase64url } from '../http/base64url';
 
 export interface Staff {
   id: string;
@@ -23,7 +24,6 @@ export type StaffAction = 'exception' | 'weekly' | 'bulk';
 const TOKEN_PREFIX = 'gst_';
 
 const toHex = (buffer: ArrayBuffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, '0')).join('');
-const base64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
 export async function sha256(text: string): Promise<string> {
   return toHex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
@@ -31,7 +31,7 @@ export async function sha256(text: string): Promise<string> {
 
 /** A new secret: 32 random bytes, prefixed so leaked tokens are easy to recognise and scan for. */
 export function newSecret(prefix = TOKEN_PREFIX): string {
-  return prefix + base64url(crypto.getRandomValues(new Uint8Array(32)));
+  return prefix + encodeBase64url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
 export async function findStaffByToken(db: Database, token: string, now: string): Promise<Staff | undefined> {
@@ -67,6 +67,26 @@ export async function createStaffToken(
     scopeValue: input.scopeValue, createdAt: input.now, expiresAt: input.expiresAt ?? null,
   });
   return { id, token };
+}
+
+/**
+ * Revokes a token, named by its id (`stf_…`, printed at creation) or by its
+ * secret (`gst_…`, when its holder reports it leaked). Its sessions end with
+ * it: they are checked against the token on every request.
+ */
+export async function revokeStaffToken(
+  db: Database,
+  which: { id?: string; token?: string },
+  now: string,
+): Promise<{ id: string; name: string; alreadyRevoked: boolean } | undefined> {
+  const where = which.id ? eq(staffTokens.id, which.id) : eq(staffTokens.tokenHash, await sha256(which.token ?? ''));
+  const row = await db.select().from(staffTokens).where(where).get();
+  if (!row) return undefined;
+  if (!row.revokedAt) {
+    await db.update(staffTokens).set({ revokedAt: now }).where(eq(staffTokens.id, row.id));
+    await db.delete(staffSessions).where(eq(staffSessions.tokenId, row.id));
+  }
+  return { id: row.id, name: row.name, alreadyRevoked: Boolean(row.revokedAt) };
 }
 
 /** Whether the location lies in the staff member's scope (an office includes the partner points attached to it). */

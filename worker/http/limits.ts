@@ -1,0 +1,54 @@
+/**
+ * @module
+ * What a request may be: its method (405 with `Allow` on pages too, not a
+ * page rendered for `DELETE /`) and the size of its body (413 over a cap,
+ * before anything reads it). Caps are documented in docs/api.md.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { methodNotAllowed, Problem } from './problem';
+
+/** API bodies: a weekly timetable, an exception or a token fit many times over. */
+export const API_BODY_LIMIT = 64 * 1024;
+/** The bulk exception names every office of the network (17,000 ids, about 200 KB) with room to spare. */
+export const BULK_BODY_LIMIT = 1024 * 1024;
+/** A page's form (sign-in, closure, the widget demo's return). */
+export const FORM_BODY_LIMIT = 16 * 1024;
+
+const BULK_PATH = '/api/v1/hours/bulk-exceptions';
+
+export function bodyCap(path: string): number {
+  if (path === BULK_PATH) return BULK_BODY_LIMIT;
+  return path.startsWith('/api/') ? API_BODY_LIMIT : FORM_BODY_LIMIT;
+}
+
+const limiters = new Map<number, MiddlewareHandler>();
+const limiter = (maxSize: number) => {
+  let handler = limiters.get(maxSize);
+  if (!handler) {
+    handler = bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new Problem('payload-too-large', `Corps de requête trop volumineux : ${Math.floor(maxSize / 1024)} Kio au plus sur cette adresse.`);
+      },
+    });
+    limiters.set(maxSize, handler);
+  }
+  return handler;
+};
+
+/** 413 problem for bodies over the cap of their path. */
+export const bodyLimits = (): MiddlewareHandler => (c, next) => limiter(bodyCap(c.req.path))(c, next);
+
+/** Pages that take a form post; every other page is read-only. */
+const FORM_PAGES = new Set(['/staff/connexion', '/staff/fermeture', '/staff/deconnexion', '/widget/demo/retour']);
+
+/**
+ * For what the API and sitemaps did not answer (the pages): GET and HEAD,
+ * plus POST on form pages; anything else is a 405 naming the admitted methods.
+ */
+export const pageMethods = (): MiddlewareHandler => (c, next) => {
+  const allow = FORM_PAGES.has(c.req.path.replace(/\/$/, '')) ? 'GET, HEAD, POST' : 'GET, HEAD';
+  if (allow.split(', ').includes(c.req.method)) return next();
+  return Promise.resolve(methodNotAllowed(allow)(c));
+};
