@@ -83,22 +83,27 @@ describe('nearest locations', () => {
 
 describe('text queries', () => {
   it('resolve a commune however it is typed', async () => {
-    const town = network.find((l) => l.commune === 'Saint-Étienne')!;
+    // Saint-Étienne is INSEE 42218 in the official geography, whatever code the demo gives it.
     for (const q of ['Saint-Étienne', 'saint etienne', 'ST ETIENNE', 'st-étienne']) {
       const { body } = await search(`q=${encodeURIComponent(q)}&limit=3`);
       expect(body.resolution.kind, q).toBe('commune');
-      expect(body.resolution.commune.inseeCode, q).toBe(town.inseeCode);
+      expect(body.resolution.commune.inseeCode, q).toBe('42218');
+      expect(body.resolution.commune.label, q).toMatch(/^Saint-Étienne \(/);
       expect(body.results.length).toBeGreaterThan(0);
     }
   });
 
   it('say when a postcode covers several communes and offer them', async () => {
-    const counts = new Map<string, Set<string>>();
-    for (const l of network) counts.set(l.postcode, (counts.get(l.postcode) ?? new Set()).add(l.inseeCode));
+    const counts = new Map<string, Map<string, string>>();
+    for (const l of network) counts.set(l.postcode, (counts.get(l.postcode) ?? new Map()).set(l.inseeCode, l.commune));
     const [postcode, communes] = [...counts.entries()].find(([, s]) => s.size > 1)!;
     const { body } = await search(`q=${postcode}`);
     expect(body.resolution.kind).toBe('postcode');
-    expect(body.resolution.communes.map((c: any) => c.inseeCode).sort()).toEqual([...communes].sort());
+    // Each commune of the network with that postcode is offered, under its code or (demo codes are invented) its name.
+    const fold = (text: string) => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+    for (const [code, name] of communes) {
+      expect(body.resolution.communes.some((c: any) => c.inseeCode === code || fold(c.label).startsWith(`${fold(name)} (`)), name).toBe(true);
+    }
   });
 
   it('find an office by id or by name', async () => {
@@ -136,6 +141,128 @@ describe('opening filters', () => {
     expect(body.explanation).toMatch(/^Aucun point ouvert au moment demandé dans un rayon de 3 km : \d+ fermés ce jour-là \(Noël\)/);
     const far = await search('near=47,-7&radius=1000');
     expect(far.body.explanation).toMatch(/Aucun point de contact dans un rayon de 1 km\. Le plus proche est à/);
+  });
+});
+
+/**
+ * An evaluator written for these tests, apart from the product's hours
+ * engine: Paris wall-clock time read with Intl, weekly rules, declared
+ * closures and the national public holidays (lockers stay open on those).
+ */
+const parisClock = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+});
+const WEEKDAY = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 } as const;
+
+function parisTime(instant: Date): { date: string; weekday: number; minute: number } {
+  const part = Object.fromEntries(parisClock.formatToParts(instant).map((p) => [p.type, p.value]));
+  return {
+    date: `${part.year}-${part.month}-${part.day}`,
+    weekday: WEEKDAY[part.weekday as keyof typeof WEEKDAY],
+    minute: Number(part.hour) * 60 + Number(part.minute),
+  };
+}
+
+const shiftDate = (date: string, days: number) => new Date(Date.parse(`${date}T12:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+/** French national public holidays of a year (metropolitan, outside Alsace-Moselle). */
+function nationalHolidays(year: number): Set<string> {
+  // Easter Sunday, Meeus/Jones/Butcher.
+  const a = year % 19, b = Math.floor(year / 100), c = year % 100, d = Math.floor(b / 4), e = b % 4;
+  const f = Math.floor((b + 8) / 25), g = Math.floor((b - f + 1) / 3), h = (19 * a + b - d - g + 15) % 30;
+  const i = Math.floor(c / 4), k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7, m = Math.floor((a + 11 * h + 22 * l) / 451);
+  const month = Math.floor((h + l - 7 * m + 114) / 31), day = ((h + l - 7 * m + 114) % 31) + 1;
+  const easter = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  return new Set([
+    ...['01-01', '05-01', '05-08', '07-14', '08-15', '11-01', '11-11', '12-25'].map((md) => `${year}-${md}`),
+    shiftDate(easter, 1), shiftDate(easter, 39), shiftDate(easter, 50),
+  ]);
+}
+
+const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+const seeded = new Map(network.map((l) => [l.id, { location: l, schedule: demoSchedule(l) }]));
+
+function closedOn(id: string, date: string): boolean {
+  const { location, schedule } = seeded.get(id)!;
+  if (schedule.exceptions.some((e) => e.closed && e.startDate <= date && (e.endDate === null || date <= e.endDate))) return true;
+  return location.type !== 'parcel_locker' && nationalHolidays(Number(date.slice(0, 4))).has(date);
+}
+
+/** Whether a Paris location is open at `instant`, by the test's own reading of its seeded hours. */
+function openAt(id: string, instant: Date): boolean {
+  const { date, weekday, minute } = parisTime(instant);
+  const yesterday = weekday === 1 ? 7 : weekday - 1;
+  const { schedule } = seeded.get(id)!;
+  return schedule.weekly.some((r) =>
+    (r.day === weekday && !closedOn(id, date) && toMinutes(r.opens) <= minute && minute < toMinutes(r.closes)) ||
+    (r.day === yesterday && !closedOn(id, shiftDate(date, -1)) && minute + 1440 < toMinutes(r.closes)));
+}
+
+/** Whether a Paris location has opening hours on the coming Saturday (today if it is one). */
+function opensNextSaturday(id: string, now: Date): boolean {
+  const { date, weekday } = parisTime(now);
+  const saturday = shiftDate(date, (6 - weekday + 7) % 7);
+  return !closedOn(id, saturday) && seeded.get(id)!.schedule.weekly.some((r) => r.day === 6);
+}
+
+const paris = network.filter((l) => l.timeZone === 'Europe/Paris' && l.department === '75');
+const around = (c: ImportedLocation, radius: number) => network.filter((l) => distanceMeters(c, l) <= radius).sort(byDistance(c));
+
+describe('opening filters, against an evaluation of the seeded hours', () => {
+  it('open_at keeps exactly the locations open at that instant, nearest first', async () => {
+    expect(paris.length).toBeGreaterThan(10);
+    // A weekday morning, the lunch break, a Saturday noon, a Sunday, a public holiday, a night.
+    const instants = ['2026-12-01T10:00:00+01:00', '2026-12-01T12:45:00+01:00', '2026-12-05T12:15:00+01:00',
+      '2026-12-06T11:00:00+01:00', '2026-12-25T10:00:00+01:00', '2026-12-02T03:00:00+01:00'];
+    for (const [n, at] of instants.entries()) {
+      const c = paris[(n * 13) % paris.length];
+      const { status, body } = await search(`near=${c.latitude},${c.longitude}&radius=8000&limit=50&open_at=${encodeURIComponent(at)}`);
+      expect(status).toBe(200);
+      const instant = new Date(at);
+      const expected = around(c, 8000).filter((l) => openAt(l.id, instant)).slice(0, 50).map((l) => l.id);
+      expect(body.results.map((r: any) => r.id), at).toEqual(expected);
+      for (const r of body.results) expect(openAt(r.id, instant), `${r.id} at ${at}`).toBe(true);
+    }
+  });
+
+  it('open_now drops nothing that a brute-force scan keeps', async () => {
+    for (const c of [paris[0], paris[Math.floor(paris.length / 2)]]) {
+      const before = new Date();
+      const { body } = await search(`near=${c.latitude},${c.longitude}&radius=10000&limit=50&open_now=true`);
+      const after = new Date();
+      const ids: string[] = body.results.map((r: any) => r.id);
+      // A location whose state changed during the request may go either way.
+      const steady = around(c, 10000).filter((l) => openAt(l.id, before) === openAt(l.id, after));
+      for (const id of ids) expect(openAt(id, before) || openAt(id, after), id).toBe(true);
+      const kept = steady.filter((l) => openAt(l.id, before)).slice(0, ids.length || 50).map((l) => l.id);
+      expect(ids.filter((id) => kept.includes(id))).toEqual(kept);
+      if (!body.next_cursor) expect(ids.length).toBe(steady.filter((l) => openAt(l.id, before)).length + ids.filter((id) => !steady.some((l) => l.id === id)).length);
+    }
+  });
+
+  it('open_saturday keeps exactly the locations with hours on the coming Saturday', async () => {
+    const c = paris[3 % paris.length];
+    const now = new Date();
+    const { body } = await search(`near=${c.latitude},${c.longitude}&radius=10000&limit=50&open_saturday=true`);
+    const all = around(c, 10000);
+    const expected = all.filter((l) => opensNextSaturday(l.id, now)).slice(0, 50).map((l) => l.id);
+    // The filter must bite: some nearby locations have no Saturday hours.
+    expect(all.some((l) => !opensNextSaturday(l.id, now))).toBe(true);
+    expect(body.results.map((r: any) => r.id)).toEqual(expected);
+  });
+
+  it('services is any of, services_all is all of', async () => {
+    const c = paris[5 % paris.length];
+    for (const pair of [['cash_machine', 'cash_withdrawal'], ['banking', 'cash_machine'], ['parcel_drop', 'money_transfer']] as const) {
+      const nearby = around(c, 15000);
+      const anyOf = nearby.filter((l) => pair.some((s) => l.services.includes(s))).slice(0, 50).map((l) => l.id);
+      const allOf = nearby.filter((l) => pair.every((s) => l.services.includes(s))).slice(0, 50).map((l) => l.id);
+      expect(anyOf, `${pair} must tell any from all here`).not.toEqual(allOf);
+      const any = await search(`near=${c.latitude},${c.longitude}&radius=15000&limit=50&services=${pair.join(',')}`);
+      const every = await search(`near=${c.latitude},${c.longitude}&radius=15000&limit=50&services_all=${pair.join(',')}`);
+      expect(any.body.results.map((r: any) => r.id), `services=${pair}`).toEqual(anyOf);
+      expect(every.body.results.map((r: any) => r.id), `services_all=${pair}`).toEqual(allOf);
+    }
   });
 });
 

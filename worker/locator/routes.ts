@@ -5,13 +5,15 @@
  */
 import { Hono } from 'hono';
 import { describeRoute } from 'hono-openapi';
-import { database, siteOrigin } from '../env';
+import * as v from 'valibot';
+import { bindings, database, siteOrigin } from '../env';
 import { partnerCall } from '../partners/access';
-import { invalidRequest, methodNotAllowed } from '../http/problem';
+import { originAllowed, partnerByPublishableKey } from '../partners/keys';
+import { invalidRequest, methodNotAllowed, Problem } from '../http/problem';
 import { validate } from '../http/validate';
 import { LOCATION_TYPE_LABELS } from '../locations/catalog';
 import { locationPath } from '../locations/present';
-import { isTrue, SearchQuery } from './api-schema';
+import { isTrue, MAX_DEPTH, SearchQuery } from './api-schema';
 import { type SearchOutput, searchLocations } from './search';
 
 export function presentSearch(output: SearchOutput, offset: number, limit: number) {
@@ -36,9 +38,28 @@ export function presentSearch(output: SearchOutput, offset: number, limit: numbe
       },
       page_url: locationPath(place),
     })),
-    next_cursor: output.hasMore ? `o${offset + limit}` : null,
+    // No cursor past the depth cap: nobody pages through 200 results, a scraper would.
+    next_cursor: output.hasMore && offset + limit < MAX_DEPTH ? `o${offset + limit}` : null,
     explanation: output.explanation,
   };
+}
+
+export const ANONYMOUS_LIMIT_PERIOD_S = 60;
+
+interface Limiter {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
+}
+
+/**
+ * Searches without a partner key are counted per client address
+ * (`SEARCH_LIMITER`). Cloudflare's edge always sets `CF-Connecting-IP`; a
+ * request without it did not come through the edge (tests, local runs) and
+ * is not counted.
+ */
+async function anonymousWithinLimit(clientIp: string | undefined): Promise<boolean> {
+  const limiter = (bindings() as unknown as { SEARCH_LIMITER?: Limiter }).SEARCH_LIMITER;
+  if (!limiter || !clientIp) return true;
+  return (await limiter.limit({ key: `search:${clientIp}` })).success;
 }
 
 export const locatorRoutes = new Hono()
@@ -52,7 +73,12 @@ export const locatorRoutes = new Hono()
     }),
     validate('query', SearchQuery),
     async (c) => {
-      await partnerCall(c, database(), siteOrigin(c.req.raw));
+      const partner = await partnerCall(c, database(), siteOrigin(c.req.raw));
+      if (!partner && !(await anonymousWithinLimit(c.req.header('cf-connecting-ip')))) {
+        throw new Problem('too-many-requests', `Trop de recherches depuis votre adresse : réessayez dans ${ANONYMOUS_LIMIT_PERIOD_S} secondes.`, [], {
+          'retry-after': String(ANONYMOUS_LIMIT_PERIOD_S),
+        });
+      }
       const query = c.req.valid('query');
       if (!query.near && !query.q) throw invalidRequest([{ name: 'near', reason: 'indiquez near=latitude,longitude ou q=texte' }]);
       const offset = query.cursor ? Number(query.cursor.slice(1)) : 0;
@@ -75,14 +101,19 @@ export const locatorRoutes = new Hono()
       return c.json(presentSearch(output, offset, query.limit));
     },
   )
-  .options('/search', async (c) => {
-    // Preflight: only a partner's declared origins may call with its key.
+  // The preflight carries the search's own query: its parameters are checked by the GET that follows.
+  .options('/search', validate('query', v.looseObject({ key: v.optional(v.string()) })), async (c) => {
+    // Preflight: only a partner's declared origins may call with its key. A
+    // preflight carries no custom header, so the key must be in the query.
     const origin = c.req.header('origin');
-    c.header('access-control-allow-origin', origin ?? 'null');
+    const key = c.req.query('key');
+    const partner = key ? await partnerByPublishableKey(database(), key) : undefined;
+    c.header('vary', 'Origin');
+    if (!origin || !partner || !originAllowed(partner, origin, siteOrigin(c.req.raw))) return c.body(null, 204);
+    c.header('access-control-allow-origin', origin);
     c.header('access-control-allow-methods', 'GET, HEAD');
     c.header('access-control-allow-headers', 'X-Guichet-Key');
     c.header('access-control-max-age', '600');
-    c.header('vary', 'Origin');
     return c.body(null, 204);
   })
   .all('/search', methodNotAllowed('GET, HEAD'));

@@ -13,8 +13,8 @@ import { loadSchedules } from '../hours/store';
 import { addDays, localParts } from '../hours/zoned-time';
 import type { LocationType, Service } from '../locations/catalog';
 import { distanceMeters, type Point } from './geo';
-import { type CommunePlace, gazetteer, type Gazetteer, type Place } from './gazetteer';
-import { classifyQuery } from './text';
+import { type CommunePlace, gazetteer, type Gazetteer, type Place, type Placement } from './gazetteer';
+import { classifyQuery, closeEnough } from './text';
 
 export interface SearchInput {
   near?: Point;
@@ -35,12 +35,24 @@ export interface Choice extends Point {
   label: string;
   inseeCode: string;
   postcodes: string[];
+  /** How its position was found: its own points of contact, or (a village without any) its neighbours'. */
+  placement: Placement;
 }
 
 export type Resolution =
   | { kind: 'coordinates' }
   | { kind: 'postcode'; postcode: string; communes: Choice[] }
-  | { kind: 'commune'; commune: Choice; others: Choice[] }
+  | {
+    kind: 'commune';
+    commune: Choice;
+    others: Choice[];
+    /** The commune's name when the query was read as a misspelling of it: "Résultats pour Marseille". */
+    correction: string | null;
+    /** Words of an office name that narrowed the results to the commune's matching offices ("Bordeaux gare"). */
+    narrowedBy: string | null;
+    /** How a commune without a point of contact was placed, in French; null when it has points. */
+    placementNote: string | null;
+  }
   | { kind: 'location'; id: string; name: string }
   | { kind: 'names'; matches: number }
   | { kind: 'unknown'; query: string };
@@ -97,17 +109,63 @@ const choice = (c: CommunePlace): Choice => ({
   postcodes: c.postcodes,
   latitude: Math.round(c.latitude * 1e5) / 1e5,
   longitude: Math.round(c.longitude * 1e5) / 1e5,
+  placement: c.placement,
 });
 
-function resolve(g: Gazetteer, input: SearchInput): { center: Point | null; resolution: Resolution } {
+const PLACED_BY: Record<Exclude<Placement, 'points'>, (c: CommunePlace) => string> = {
+  postcode: (c) => `au centre des points de contact du code postal ${c.postcodes.join(', ')}`,
+  epci: () => 'au centre des points de contact de son intercommunalité',
+  department: (c) => `au centre des points de contact du département ${c.department}`,
+};
+
+function placementNote(c: CommunePlace): string | null {
+  if (c.placement === 'points') return null;
+  return `${c.name} n’a pas de point de contact : la recherche part du centre estimé de la commune, ${PLACED_BY[c.placement](c)}.`;
+}
+
+/** The commune with most locations first, then the most populated: "saint denis" is Saint-Denis (93) before a hamlet. */
+const byImportance = (a: CommunePlace, b: CommunePlace) =>
+  b.locations - a.locations || b.population - a.population || a.name.localeCompare(b.name) || a.inseeCode.localeCompare(b.inseeCode);
+
+interface Resolved {
+  center: Point | null;
+  resolution: Resolution;
+  /** Only these locations qualify ("Bordeaux gare": the matching offices of Bordeaux). */
+  only?: Set<string>;
+}
+
+function communeAnswer(found: CommunePlace[], extra: { correction?: string; narrowedBy?: string; only?: Set<string> } = {}): Resolved {
+  const [best, ...others] = [...found].sort(byImportance);
+  return {
+    center: best,
+    only: extra.only,
+    resolution: {
+      kind: 'commune', commune: choice(best), others: others.slice(0, 10).map(choice),
+      correction: extra.correction ? best.name : null, narrowedBy: extra.narrowedBy ?? null, placementNote: placementNote(best),
+    },
+  };
+}
+
+/** "paris 11", "paris 11e", "lyon 3eme", "marseille 13e arrondissement" → the arrondissement's INSEE code. */
+function arrondissementCode(key: string): string | undefined {
+  const m = /^(paris|lyon|marseille) (\d{1,2}) ?(?:e|er|ere|eme|ieme)?(?: arrondissement)?$/.exec(key);
+  if (!m) return undefined;
+  const n = Number(m[2]);
+  if (m[1] === 'paris' && n >= 1 && n <= 20) return `751${String(n).padStart(2, '0')}`;
+  if (m[1] === 'lyon' && n >= 1 && n <= 9) return `6938${n}`;
+  if (m[1] === 'marseille' && n >= 1 && n <= 16) return `132${String(n).padStart(2, '0')}`;
+  return undefined;
+}
+
+function resolve(g: Gazetteer, input: SearchInput): Resolved {
   if (input.near) return { center: input.near, resolution: { kind: 'coordinates' } };
   const query = classifyQuery(input.q ?? '');
   if (query.kind === 'postcode') {
     const found = g.communesByPostcode.get(query.postcode) ?? [];
     if (!found.length) return { center: null, resolution: { kind: 'unknown', query: query.postcode } };
     // Several communes share the postcode: search around the one with most locations, offer them all.
-    const main = found.reduce((a, b) => (b.locations > a.locations ? b : a));
-    return { center: main, resolution: { kind: 'postcode', postcode: query.postcode, communes: found.map(choice) } };
+    const sorted = [...found].sort(byImportance);
+    return { center: sorted[0], resolution: { kind: 'postcode', postcode: query.postcode, communes: sorted.map(choice) } };
   }
   if (query.kind === 'id') {
     const place = g.byId.get(query.id);
@@ -120,31 +178,63 @@ function resolve(g: Gazetteer, input: SearchInput): { center: Point | null; reso
   if (withPostcode && (withPostcode[1] || withPostcode[3])) {
     const words = classifyQuery(`${withPostcode[1]} ${withPostcode[3]}`);
     const inPostcode = (g.communesByPostcode.get(withPostcode[2]) ?? []).filter((c) => words.kind === 'text' && c.key.startsWith(words.key));
-    if (inPostcode.length) {
-      const [best, ...others] = inPostcode;
-      return { center: best, resolution: { kind: 'commune', commune: choice(best), others: others.map(choice) } };
+    if (inPostcode.length) return communeAnswer(inPostcode);
+  }
+  const arrondissement = g.communesByCode.get(arrondissementCode(query.key) ?? '');
+  if (arrondissement) return communeAnswer([arrondissement]);
+  const exact = g.communesByKey.get(query.key);
+  if (exact) return communeAnswer(exact);
+  const prefixed = g.communes.filter((c) => c.key.startsWith(query.key));
+  if (prefixed.length) return communeAnswer(prefixed);
+  const words = query.key.split(' ');
+  // A commune then words of an office name: "Bordeaux gare" keeps Bordeaux's offices named "gare".
+  for (let cut = words.length - 1; cut > 0; cut--) {
+    const communes = g.communesByKey.get(words.slice(0, cut).join(' '));
+    if (!communes) continue;
+    const rest = words.slice(cut);
+    for (const commune of [...communes].sort(byImportance)) {
+      const named = commune.members.filter((p) => rest.every((w) => p.nameKey.includes(w)));
+      if (named.length) {
+        // Centred on the best match, as for an office name: the matches, not the commune's centre, are what was asked.
+        const answer = communeAnswer([commune], { narrowedBy: rest.join(' '), only: new Set(named.map((p) => p.id)) });
+        return { ...answer, center: mostSpecific(named) };
+      }
     }
   }
-  const exact = g.communes.filter((c) => c.key === query.key);
-  const prefixed = exact.length ? exact : g.communes.filter((c) => c.key.startsWith(query.key));
-  if (prefixed.length) {
-    // The commune with most locations first: "saint denis" is more likely Saint-Denis (93) than a hamlet.
-    const [best, ...others] = [...prefixed].sort((a, b) => b.locations - a.locations || a.name.localeCompare(b.name));
-    return { center: best, resolution: { kind: 'commune', commune: choice(best), others: others.slice(0, 10).map(choice) } };
-  }
   // An office name: centre on the most specific match (every word found, shortest name first).
-  const words = query.key.split(' ');
   const named = g.places.filter((p) => words.every((w) => p.nameKey.includes(w)));
   if (named.length) {
-    const best = named.reduce((a, b) => (b.nameKey.length < a.nameKey.length || (b.nameKey.length === a.nameKey.length && b.id < a.id) ? b : a));
-    return { center: best, resolution: { kind: 'names', matches: named.length } };
+    return { center: mostSpecific(named), resolution: { kind: 'names', matches: named.length } };
   }
+  // Last, a close misspelling of a commune: "Marseile", "Lile".
+  const near = closeCommunes(g, query.key);
+  if (near.length) return communeAnswer(near, { correction: query.key });
   return { center: null, resolution: { kind: 'unknown', query: input.q ?? '' } };
 }
 
-function staticFilter(input: SearchInput): (p: Place) => boolean {
+/** The shortest name among matches (then the smallest id): the one the words describe best. */
+const mostSpecific = (named: Place[]) =>
+  named.reduce((a, b) => (b.nameKey.length < a.nameKey.length || (b.nameKey.length === a.nameKey.length && b.id < a.id) ? b : a));
+
+/** Communes whose name is one or two edits away from the query (two for longer names), fewest edits first. */
+function closeCommunes(g: Gazetteer, key: string): CommunePlace[] {
+  if (key.length < 4) return [];
+  const allowed = key.length >= 8 ? 2 : 1;
+  let best = allowed + 1;
+  let found: CommunePlace[] = [];
+  for (const c of g.communes) {
+    const d = closeEnough(key, c.key, Math.min(allowed, best));
+    if (d === undefined) continue;
+    if (d < best) [best, found] = [d, [c]];
+    else found.push(c);
+  }
+  return found;
+}
+
+function staticFilter(input: SearchInput, only?: Set<string>): (p: Place) => boolean {
   const types = input.types?.length ? new Set(input.types) : null;
   return (p) =>
+    (!only || only.has(p.id)) &&
     (!types || types.has(p.type)) &&
     (!input.servicesAll?.length || input.servicesAll.every((s) => p.services.includes(s))) &&
     (!input.servicesAny?.length || input.servicesAny.some((s) => p.services.includes(s)));
@@ -185,14 +275,14 @@ const km = (metres: number) => `${(metres / 1000).toLocaleString('fr-FR', { maxi
 
 export async function searchLocations(db: Database, input: SearchInput): Promise<SearchOutput> {
   const g = await gazetteer(db);
-  const { center, resolution } = resolve(g, input);
+  const { center, resolution, only } = resolve(g, input);
   if (!center) {
     const explanation = resolution.kind === 'unknown' && resolution.query
       ? `Aucun lieu ne correspond à « ${resolution.query} » : essayez un code postal, une commune ou le nom d’un bureau.`
       : 'Indiquez une adresse, un code postal, une commune ou votre position.';
     return { center: null, resolution, results: [], hasMore: false, explanation };
   }
-  const keep = staticFilter(input);
+  const keep = staticFilter(input, only);
   const candidates = g.index.within(center, input.radius, keep, (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const filtering = Boolean(input.openNow || input.openAt || input.openSaturday);
   const wanted = input.offset + input.limit + 1;
