@@ -1,7 +1,7 @@
 /**
  * The sobriety gates every page must pass, as small reusable checks.
  */
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 
 /** A page must fit, HTML plus CSS, compressed, in the first round trip of a slow connection. */
 export const PAGE_BUDGET_BYTES = 14 * 1024;
@@ -30,6 +30,15 @@ export async function fetchPage(baseUrl: string, path: string): Promise<FetchedP
 /** Compressed size of the HTML and every stylesheet it links. */
 export function compressedWeight(page: FetchedPage): number {
   return [page.html, ...page.stylesheets].reduce((sum, text) => sum + gzipSync(text).length, 0);
+}
+
+/** Compressed sizes of the HTML and every stylesheet it links, gzip and brotli (Node's default levels). */
+export function compressedWeights(page: FetchedPage): { gzip: number; brotli: number } {
+  const texts = [page.html, ...page.stylesheets];
+  return {
+    gzip: texts.reduce((sum, text) => sum + gzipSync(text).length, 0),
+    brotli: texts.reduce((sum, text) => sum + brotliCompressSync(text).length, 0),
+  };
 }
 
 /** `<script>` elements that run code (JSON-LD is data and is allowed). */

@@ -4,9 +4,15 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import { compressedWeight, executableScripts, fetchPage, PAGE_BUDGET_BYTES, subresources } from './gates';
-import { bigCommune, closed, deleguee, office, PAGES, parentOfPartner, SCRIPT_BUDGET_BYTES } from './fixtures';
-import { locationPath } from '../../worker/locations/present';
-import type { LocationResource } from '../../worker/locations/api-schema';
+import { abroad, bigCommune, closed, deleguee, largestDepartment, office, PAGES, parentOfPartner, SCRIPT_BUDGET_BYTES } from './fixtures';
+
+/** The fields of the location API these tests read (docs/api.md). */
+interface ApiLocation {
+  name: string;
+  page_url: string;
+  address: { postcode: string; commune: string; country: string };
+  coordinates: { latitude: number; longitude: number };
+}
 
 const baseUrl = inject('baseUrl');
 
@@ -40,11 +46,11 @@ describe.each(Object.entries(PAGES))('%s page', (kind, page) => {
 describe('office page', () => {
   it('carries a canonical URL and JSON-LD that agree with the API', async () => {
     const { html, headers } = await fetchPage(baseUrl, PAGES.office.path);
-    expect(html).toContain(`<link rel="canonical" href="${baseUrl}${locationPath(office)}">`);
+    expect(html).toContain(`<link rel="canonical" href="${baseUrl}${office.path}">`);
     expect(headers.get('cache-control')).toMatch(/max-age=30/);
     const ld = JSON.parse(/<script type="application\/ld\+json">(.*?)<\/script>/s.exec(html)![1]);
     const place = ld.find((x: { '@type': string }) => x['@type'] === 'PostOffice');
-    const api = (await (await fetch(`${baseUrl}/api/v1/locations/${office.id}`)).json()) as LocationResource;
+    const api = (await (await fetch(`${baseUrl}/api/v1/locations/${office.id}`)).json()) as ApiLocation;
     expect(place).toMatchObject({
       name: api.name,
       url: `${baseUrl}${api.page_url}`,
@@ -66,9 +72,19 @@ describe('office page', () => {
     expect(JSON.stringify(place)).not.toContain('24:00');
   });
 
+  it.each(Object.entries(abroad))('labels a location in %s with its own country, not FR', async (_where, place) => {
+    const { status, html } = await fetchPage(baseUrl, place.path);
+    expect(status).toBe(200);
+    const ld = JSON.parse(/<script type="application\/ld\+json">(.*?)<\/script>/s.exec(html)![1]);
+    expect(ld.find((x: { '@type': string }) => x['@type'] === 'PostOffice').address.addressCountry).toBe(place.country);
+    const api = (await (await fetch(`${baseUrl}/api/v1/locations/${place.id}`)).json()) as ApiLocation;
+    expect(api.address.country).toBe(place.country);
+    expect(api.page_url).toBe(place.path);
+  });
+
   it('links a partner point to its parent office', async () => {
     const { html } = await fetchPage(baseUrl, PAGES.partner.path);
-    expect(html).toContain(`href="${locationPath(parentOfPartner)}"`);
+    expect(html).toContain(`href="${parentOfPartner.path}"`);
     expect(html).toMatch(/"@type":"LocalBusiness"/);
   });
 
@@ -81,7 +97,7 @@ describe('office page', () => {
   it('redirects an old slug permanently to the current one', async () => {
     const response = await fetch(`${baseUrl}/bureaux/ancien-nom-${office.id.toLowerCase()}`, { redirect: 'manual' });
     expect(response.status).toBe(301);
-    expect(new URL(response.headers.get('location')!, baseUrl).pathname).toBe(locationPath(office));
+    expect(new URL(response.headers.get('location')!, baseUrl).pathname).toBe(office.path);
   });
 
   it('answers a conditional GET with 304', async () => {
@@ -120,6 +136,39 @@ describe('the stylesheet', () => {
     expect(css.headers.get('cache-control')).toContain('immutable');
     expect(css.headers.get('x-content-type-options')).toBe('nosniff');
     expect(css.headers.get('content-security-policy')).toContain("default-src 'none'");
+  });
+});
+
+/** Follows `rel="next"` from `path`: every page's status and HTML. */
+async function everyPage(path: string) {
+  const pages: Array<{ status: number; html: string }> = [];
+  for (let next: string | undefined = path; next; ) {
+    const page = await fetchPage(baseUrl, next);
+    pages.push(page);
+    next = /<a href="([^"]+)" rel="next"/.exec(page.html)?.[1]?.replace(/&amp;/g, '&');
+    expect(pages.length).toBeLessThan(50);
+  }
+  return pages;
+}
+
+describe('département pages', () => {
+  it('list every commune once across pages linked without JavaScript, each page canonical to itself', async () => {
+    const pages = await everyPage('/departements/59');
+    expect(pages.length).toBeGreaterThan(1);
+    const communes: string[] = [];
+    pages.forEach(({ status, html }, i) => {
+      expect(status).toBe(200);
+      const self = i === 0 ? '/departements/59' : `/departements/59?page=${i + 1}`;
+      expect(html).toContain(`<link rel="canonical" href="${baseUrl}${self}">`);
+      communes.push(...[...html.matchAll(/<li><a href="(\/communes\/[^"]+)"/g)].map((m) => m[1]));
+    });
+    expect(communes).toHaveLength(largestDepartment.communes);
+    expect(new Set(communes).size).toBe(communes.length);
+    expect((await fetch(`${baseUrl}/departements/59?page=${pages.length + 1}`)).status).toBe(404);
+    expect((await fetch(`${baseUrl}/departements/59?page=0`)).status).toBe(404);
+    const moved = await fetch(`${baseUrl}/departements/2A?page=2`, { redirect: 'manual' });
+    expect(moved.status).toBe(301);
+    expect(moved.headers.get('location')).toMatch(/\/departements\/2a\?page=2$/);
   });
 });
 
@@ -163,7 +212,7 @@ describe('sitemaps through the built Worker', () => {
       const xml = await (await fetch(file)).text();
       urls.push(...[...xml.matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]));
     }
-    expect(urls).not.toContain(`${baseUrl}${locationPath(closed)}`);
+    expect(urls).not.toContain(`${baseUrl}${closed.path}`);
     const sample = urls.filter((_, i) => i % Math.ceil(urls.length / 40) === 0);
     for (const url of sample) {
       const response = await fetch(url, { redirect: 'manual' });

@@ -2,6 +2,8 @@
  * Global setup of the page tests: the real built Worker (`dist/`, from
  * `npm run build`) served by `wrangler dev` on a fresh local D1 that holds a
  * slice of the demo network, loaded through the importer's own code.
+ * `npm run weigh` (scripts/weigh.ts) serves the same thing with
+ * `startPageServer`.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -60,7 +62,23 @@ async function waitUntilUp(url: string, child: ChildProcess, log: () => string) 
   throw new Error(`wrangler dev did not answer on ${url}:\n${log()}`);
 }
 
+export interface PageServer {
+  baseUrl: string;
+  staffToken: string;
+  partnerKey: string;
+  /** Stops wrangler dev and removes the temporary database. */
+  stop(): Promise<void>;
+}
+
 export default async function setup(project: TestProject) {
+  const server = await startPageServer();
+  project.provide('baseUrl', server.baseUrl);
+  project.provide('staffToken', server.staffToken);
+  project.provide('partnerKey', server.partnerKey);
+  return server.stop;
+}
+
+export async function startPageServer(): Promise<PageServer> {
   if (!existsSync('dist/server/wrangler.json')) {
     throw new Error('dist/ is missing: page tests run against the built Worker, run `npm run build` first (npm test does).');
   }
@@ -98,21 +116,19 @@ export default async function setup(project: TestProject) {
   }
 
   const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
   let output = '';
   const child = spawn(
     join(BIN, 'wrangler'),
-    ['dev', '-c', 'dist/server/wrangler.json', '--persist-to', state, '--port', String(port), '--ip', '127.0.0.1'],
+    // Absolute URLs come from SITE_ORIGIN only (never the Host header): give it the served origin.
+    ['dev', '-c', 'dist/server/wrangler.json', '--persist-to', state, '--port', String(port), '--ip', '127.0.0.1', '--var', `SITE_ORIGIN:${baseUrl}`],
     { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
-  const baseUrl = `http://127.0.0.1:${port}`;
   await waitUntilUp(`${baseUrl}/robots.txt`, child, () => output);
-  project.provide('baseUrl', baseUrl);
-  project.provide('staffToken', staffToken);
-  project.provide('partnerKey', partnerKey);
 
-  return async () => {
+  const stop = async () => {
     if (child.pid) {
       try {
         process.kill(-child.pid, 'SIGTERM');
@@ -122,4 +138,5 @@ export default async function setup(project: TestProject) {
     }
     rmSync(state, { recursive: true, force: true });
   };
+  return { baseUrl, staffToken, partnerKey, stop };
 }

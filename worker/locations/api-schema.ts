@@ -59,6 +59,10 @@ export const ListLocationsQuery = v.strictObject({
 });
 export type ListLocationsQuery = v.InferOutput<typeof ListLocationsQuery>;
 
+/** Countries the network serves: France (overseas included), Monaco, Andorra. */
+export const COUNTRIES = ['FR', 'MC', 'AD'] as const;
+export type Country = (typeof COUNTRIES)[number];
+
 const Address = v.object({
   line: v.nullable(v.string()),
   complement: v.nullable(v.string()),
@@ -68,7 +72,8 @@ const Address = v.object({
   insee_code: v.string(),
   department: v.string(),
   department_name: v.string(),
-  country: v.literal('FR'),
+  /** ISO 3166-1 alpha-2. */
+  country: v.picklist(COUNTRIES),
 });
 
 export const LocationSchema = v.object({

@@ -3,7 +3,7 @@
  * A stored location as the API and the pages show it.
  */
 import type { LocationRow } from '../../db/schema';
-import type { LocationResource } from './api-schema';
+import type { Country, LocationResource } from './api-schema';
 import { LOCATION_TYPE_LABELS } from './catalog';
 import { findDepartment } from './departments';
 import { communeSlug, locationSlug } from './names';
@@ -14,6 +14,16 @@ export function locationPath(row: Pick<LocationRow, 'id' | 'name' | 'commune'>):
 
 export function communePath(commune: { name: string; inseeCode: string }): string {
   return `/communes/${communeSlug(commune)}`;
+}
+
+/**
+ * ISO 3166-1 alpha-2 country of a location, from its territory code: Monaco
+ * and Andorra are countries of their own; every département and overseas
+ * collectivity is France (docs/decisions.md).
+ */
+export function countryOf(department: string): Country {
+  const code = department.toUpperCase();
+  return code === 'MC' || code === 'AD' ? code : 'FR';
 }
 
 export function presentLocation(row: LocationRow): LocationResource {
@@ -33,7 +43,7 @@ export function presentLocation(row: LocationRow): LocationResource {
       insee_code: row.inseeCode,
       department: row.department,
       department_name: findDepartment(row.department)?.name ?? row.department,
-      country: 'FR',
+      country: countryOf(row.department),
     },
     coordinates: { latitude: row.latitude, longitude: row.longitude, precision: row.geocodePrecision },
     phone: row.phone,

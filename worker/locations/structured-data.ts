@@ -5,6 +5,7 @@
  */
 import type { LocationRow } from '../../db/schema';
 import { LOCATION_TYPE_LABELS, SERVICE_LABELS } from './catalog';
+import { countryOf } from './present';
 
 export function locationJsonLd(row: LocationRow, pageUrl: string, parent?: { name: string; url: string }) {
   const streetAddress = [row.addressLine, row.addressComplement, row.lieuDit].filter(Boolean).join(', ');
@@ -21,7 +22,7 @@ export function locationJsonLd(row: LocationRow, pageUrl: string, parent?: { nam
       ...(streetAddress ? { streetAddress } : {}),
       postalCode: row.postcode,
       addressLocality: row.commune,
-      addressCountry: 'FR',
+      addressCountry: countryOf(row.department),
     },
     geo: { '@type': 'GeoCoordinates', latitude: row.latitude, longitude: row.longitude },
     amenityFeature: [
