@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { addDays, localParts } from '../../worker/hours/zoned-time';
-import { runPublication } from '../../worker/publication/job';
+import { requeueFailed, runPublication } from '../../worker/publication/job';
 import { publicationConfig, type PublicationConfig } from '../../worker/publication/targets';
 import { request } from './http-client';
 import { db, demoSample, load } from './seed';
@@ -137,6 +137,16 @@ describe('publication of hours changes', () => {
     }
     expect(await arrivals()).toHaveLength(2);
     expect(await received()).toEqual([]);
+
+    // Once the cause is fixed, `npm run publication:retry` puts them back: the next run sends them, once.
+    const fixed = later(t0, 8 * 86_400_000);
+    expect(await requeueFailed(db(), fixed, 'google')).toBe(1);
+    expect(await runPublication(db(), config(), fixed)).toMatchObject({ sent: 1, failed: 0 });
+    expect(await requeueFailed(db(), fixed)).toBe(1);
+    expect(await runPublication(db(), config(), fixed)).toMatchObject({ sent: 1, failed: 0 });
+    expect(googlePayloads(await received()).map((p) => p.location_id)).toEqual([sample[11].id]);
+    expect(indexNowUrls(await received())).toEqual([expect.stringMatching(pageUrlOf(sample[11].id))]);
+    expect((await listing()).counts).toMatchObject({ failed: 0 });
   });
 
   it('retries a push that timed out', async () => {

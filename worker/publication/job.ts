@@ -361,6 +361,8 @@ async function sendDue(db: Database, config: PublicationConfig, now: Date, optio
   const d1 = db.$client;
   const at = now.toISOString();
   const started = Date.now();
+  /** The run's `now` moved on by the time spent since it started (tests pass a fixed `now`). */
+  const clock = () => new Date(now.getTime() + (Date.now() - started));
   await d1.batch([
     // Pushes recorded in a dry run by a former version: they go out like the others.
     d1.prepare(`update publication_pushes set status = 'pending' where status = 'dry_run'`),
@@ -378,11 +380,13 @@ async function sendDue(db: Database, config: PublicationConfig, now: Date, optio
     const maxRequests = target === 'google' ? GOOGLE_REQUESTS_PER_RUN : INDEXNOW_REQUESTS_PER_RUN;
     for (let n = 0; n < maxRequests && Date.now() - started < SENDING_BUDGET_MS; n++) {
       const token = randomToken();
-      const pushes = await claim(d1, target, token, now);
+      // Leases, backoff and sent_at count from this moment, not from the run's start: a
+      // claim made minutes into a run must still outlive its request.
+      const pushes = await claim(d1, target, token, clock());
       if (pushes.length === 0) break;
       const outcome = await deliver(url, requestBody(target, pushes, config), options.sendTimeoutMs ?? SEND_TIMEOUT_MS);
       totals.requests++;
-      await settle(d1, pushes, token, outcome, now);
+      await settle(d1, pushes, token, outcome, clock());
       if (outcome.ok) totals.sent += pushes.length;
       else {
         totals.failed += pushes.length;
@@ -434,4 +438,21 @@ export async function publicationJournal(db: Database, limit = 50) {
 /** What a push sends (IndexNow: the body as it would be built now, with today's key). */
 export function pushPayload(push: { target: string; payload: string }, config: PublicationConfig): unknown {
   return push.target === 'indexnow' ? indexNowBody(config, storedUrls(push.payload)) : JSON.parse(push.payload);
+}
+
+/**
+ * Puts pushes set aside back in the queue, once what made the target refuse
+ * them is fixed (a wrong key file at go-live, a webhook misconfigured):
+ * `npm run publication:retry`. They go out with the next run, with the
+ * configuration of that moment. Returns how many were requeued.
+ */
+export async function requeueFailed(db: Database, now: Date, target?: TargetName): Promise<number> {
+  const { meta } = await db.$client
+    .prepare(
+      `update publication_pushes set status = 'pending', next_attempt_at = ?, claim_token = null, claimed_until = null
+       where status = 'failed' and (?2 is null or target = ?2)`,
+    )
+    .bind(now.toISOString(), target ?? null)
+    .run();
+  return meta.changes;
 }
