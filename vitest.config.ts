@@ -23,6 +23,8 @@ export default defineConfig({
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations('./db/migrations'),
                 RECEIVER_URL: inject('receiverUrl'),
+                // What `npm start` sets; wrangler.toml sets none, so that a deployment must.
+                SITE_ORIGIN: 'http://localhost:8787',
               },
             },
           })),

@@ -37,7 +37,7 @@ async function start(port: number): Promise<ChildProcess> {
   const config = JSON.parse(readFileSync('dist/server/wrangler.json', 'utf8'));
   config.ratelimits = (config.ratelimits ?? []).filter((r: { name: string }) => r.name !== 'SEARCH_LIMITER');
   writeFileSync('dist/server/wrangler.bench.json', JSON.stringify(config));
-  const child = spawn('node_modules/.bin/wrangler', ['dev', '-c', 'dist/server/wrangler.bench.json', '--persist-to', '.wrangler/state', '--port', String(port), '--ip', '127.0.0.1'], { env, detached: true, stdio: 'ignore' });
+  const child = spawn('node_modules/.bin/wrangler', ['dev', '-c', 'dist/server/wrangler.bench.json', '--persist-to', '.wrangler/state', '--port', String(port), '--ip', '127.0.0.1', '--var', `SITE_ORIGIN:http://127.0.0.1:${port}`], { env, detached: true, stdio: 'ignore' });
   for (let i = 0; i < 120; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/robots.txt`)).ok) return child;

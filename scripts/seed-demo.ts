@@ -15,7 +15,7 @@ import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../worker/demo/networ
 import { seedSchedules } from '../worker/hours/store';
 import { localParts } from '../worker/hours/zoned-time';
 import { planImport } from '../worker/imports/plan';
-import { applyImportPlan, loadExisting } from '../worker/imports/store';
+import { applyImportPlan, loadExisting, unfinishedNetworkWrite } from '../worker/imports/store';
 import { ensureDemoPartner } from '../worker/partners/demo';
 import { openDatabase, PERSIST_DIR } from './local-db';
 
@@ -44,7 +44,11 @@ try {
   const existing = await loadExisting(db);
   const demoRows = existing.filter((l) => l.source === 'demo').length;
 
-  if (marker?.value === markerValue && !values.force) {
+  if ((await unfinishedNetworkWrite(db)) === 'open_data') {
+    // Serving now would serve a fragment of the real network: only the import can complete it.
+    console.error('the last import of the open data stopped half-way: run `npm run db:import -- <file>` again to complete it');
+    process.exitCode = 1;
+  } else if (marker?.value === markerValue && !values.force) {
     console.log(`demo network already loaded (${demoRows} locations)`);
   } else if (!marker && demoRows === 0 && existing.length > 0 && !values.force) {
     // Someone loaded the real network into this database: do not mix the demo in unasked.

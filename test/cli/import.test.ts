@@ -88,6 +88,11 @@ describe.runIf(existsSync(REAL_FILE))('npm run db:import stopped half-way', () =
     expect(fragment!.active).toBeGreaterThan(0);
     expect(fragment!.active).toBeLessThan(17_194);
 
+    // npm start must not serve the fragment: its seed step stops and says what to do.
+    const start = spawnSync(join(BIN, 'tsx'), ['scripts/seed-demo.ts', '--persist-to', stopped], { env, encoding: 'utf8' });
+    expect(start.status).toBe(1);
+    expect(start.stderr).toMatch(/the last import of the open data stopped half-way: run `npm run db:import -- <file>` again/);
+
     const resumed = run('tsx', ['scripts/import.ts', REAL_FILE, '--persist-to', stopped]);
     expect(resumed.stdout).toMatch(/ new, 0 updated, \d+ unchanged, 0 closed, 18 rejected/);
     // The uninterrupted import of the test above is the reference.

@@ -136,15 +136,17 @@ export async function writeInBatches(
  */
 const WRITE_MARKER = 'network_write';
 
-export async function networkWriteComplete(db: Database): Promise<boolean> {
+/** `null` when the last write finished; else the source (`demo`, `open_data`) of the write that stopped. */
+export async function unfinishedNetworkWrite(db: Database): Promise<string | null> {
   const row = await db.$client.prepare(`select value from settings where name = ?`).bind(WRITE_MARKER).first<{ value: string }>();
-  return row?.value !== 'in_progress';
+  const match = /^in_progress (\w+)$/.exec(row?.value ?? '');
+  return match ? match[1] : null;
 }
 
-async function markNetworkWrite(d1: D1Database, state: 'in_progress' | 'complete', now: string) {
+async function markNetworkWrite(d1: D1Database, value: string) {
   await d1
     .prepare(`insert into settings (name, value) values (?, ?) on conflict (name) do update set value = excluded.value`)
-    .bind(WRITE_MARKER, state === 'in_progress' ? 'in_progress' : `complete ${now}`)
+    .bind(WRITE_MARKER, value)
     .run();
 }
 
@@ -159,10 +161,11 @@ export async function applyImportPlan(
   const perStatement = Math.max(1, Math.min(options.rowsPerStatement ?? ROWS_PER_UPSERT, ROWS_PER_UPSERT));
   const writes = planWrites(plan, now, perStatement);
   // An earlier run that stopped half-way left the communes stale: refresh them even with nothing to write.
-  const resuming = !(await networkWriteComplete(db));
-  if (writes.length === 0 && !resuming) return;
-  await markNetworkWrite(d1, 'in_progress', now);
+  const unfinished = await unfinishedNetworkWrite(db);
+  if (writes.length === 0 && unfinished === null) return;
+  const source = plan.inserts[0]?.source ?? plan.updates[0]?.source ?? unfinished ?? 'open_data';
+  await markNetworkWrite(d1, `in_progress ${source}`);
   await writeInBatches(d1, writes, STATEMENTS_PER_BATCH, progress);
   await d1.batch(REFRESH_COMMUNES.map((sql) => d1.prepare(sql)));
-  await markNetworkWrite(d1, 'complete', now);
+  await markNetworkWrite(d1, `complete ${now}`);
 }
