@@ -234,3 +234,45 @@ describe('bulk exceptions and the changes feed', () => {
     expect((await request('/api/v1/hours/changes?since=abc')).status).toBe(400);
   });
 });
+
+describe('staff answers', () => {
+  // What a shared cache keeps, a stranger could read: an answer to a token is never stored.
+  it('are private, no-store on every staff route, reads and writes', async () => {
+    await load(sample);
+    const editor = await token('hours', 'network');
+    const cacheOf = async (response: Response, status: number) => {
+      expect(response.status, await response.clone().text()).toBe(status);
+      await response.arrayBuffer();
+      return response.headers.get('cache-control');
+    };
+    const date = addDays(localParts(new Date(), office.timeZone).date, 30);
+    const weekly = await putWeekly(office.id, editor, (await readHours(office.id)).etag);
+    expect(await cacheOf(weekly, 200)).toBe('private, no-store');
+
+    const created = await request(`/api/v1/locations/${office.id}/hours/exceptions`, {
+      method: 'POST',
+      headers: { ...json, ...bearer(editor), 'if-match': (await readHours(office.id)).etag },
+      body: JSON.stringify({ start_date: date, closed: true, reason: 'works' }),
+    });
+    const exceptionId = created.headers.get('location')!.split('/').at(-1);
+    expect(await cacheOf(created, 201)).toBe('private, no-store');
+
+    const removed = await request(`/api/v1/locations/${office.id}/hours/exceptions/${exceptionId}`, {
+      method: 'DELETE', headers: { ...bearer(editor), 'if-match': (await readHours(office.id)).etag },
+    });
+    expect(await cacheOf(removed, 200)).toBe('private, no-store');
+
+    const bulk = await request('/api/v1/hours/bulk-exceptions', {
+      method: 'POST',
+      headers: { ...json, ...bearer(editor) },
+      body: JSON.stringify({ location_ids: [office.id, elsewhere.id], exception: { start_date: date, closed: true, reason: 'weather' } }),
+    });
+    expect(await cacheOf(bulk, 201)).toBe('private, no-store');
+
+    const log = await request(`/api/v1/locations/${office.id}/hours/audit`, { headers: bearer(editor) });
+    expect(await cacheOf(log, 200)).toBe('private, no-store');
+
+    // The public read of the same hours stays briefly cacheable.
+    expect((await readHours(office.id)).response.headers.get('cache-control')).toMatch(/^public, max-age=\d+/);
+  });
+});

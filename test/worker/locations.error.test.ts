@@ -37,6 +37,18 @@ describe('bad input on /api/v1/locations', () => {
     expect(body.invalid_params.map((p: { name: string }) => p.name)).toContain(field);
   });
 
+  it('refuses a cursor spelled another way than ours (400, not 5xx)', async () => {
+    // base64url of {"after":"A"}: its last character has four unused bits,
+    // so `R` (bits set) decodes to the same bytes as `Q` but is not our spelling.
+    const ours = 'eyJhZnRlciI6IkEifQ';
+    expect((await problem(`/api/v1/locations?cursor=${ours}`)).status).toBe(200);
+    for (const other of ['eyJhZnRlciI6IkEifR', `${ours}==`, `${ours}A`]) {
+      const { status, body } = await problem(`/api/v1/locations?cursor=${other}`);
+      expect(status, other).toBe(400);
+      expect(body.invalid_params.map((p: { name: string }) => p.name)).toEqual(['cursor']);
+    }
+  });
+
   it('names every invalid field at once', async () => {
     const { body } = await problem('/api/v1/locations?limit=-1&type=x&postcode=1');
     expect(body.invalid_params.map((p: { name: string }) => p.name).sort()).toEqual(['limit', 'postcode', 'type']);

@@ -46,7 +46,7 @@ describe('publishable keys', () => {
     expect(limited?.status).toBe(429);
     expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await limited!.json()) as any).type).toBe('/api/problems/too-many-requests');
-  });
+  }, 60_000);
 
   it('are rate limited per key and per client: one exhausted pair blocks neither another client nor another key', async () => {
     const first = await createPartner(db(), { name: 'Premier', allowedOrigins: ['https://first.example'], now: new Date().toISOString() });
@@ -71,7 +71,7 @@ describe('publishable keys', () => {
     const otherKey = await call(second.publishableKey, 'https://second.example', '198.51.100.1');
     expect(otherKey.status).toBe(200);
     await otherKey.arrayBuffer();
-  });
+  }, 60_000);
 });
 
 describe('selection tokens', () => {

@@ -4,6 +4,7 @@
  * has a hard depth, and limits are told in words.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PUBLISHABLE_KEY, ensureDemoPartner } from '../../worker/partners/demo';
 import { createPartner } from '../../worker/partners/keys';
 import { request } from './http-client';
 import { db, demoSample, load } from './seed';
@@ -18,6 +19,7 @@ let publishableKey = '';
 beforeAll(async () => {
   await load(sample);
   ({ publishableKey } = await createPartner(db(), { name: 'Boutique', allowedOrigins: [shop], now: new Date().toISOString() }));
+  await ensureDemoPartner(db(), new Date().toISOString());
 });
 
 const preflight = (query: string, origin: string) =>
@@ -73,6 +75,47 @@ describe('anonymous search', () => {
     const other = await from('198.51.100.8');
     expect(other.status).toBe(200);
     await other.arrayBuffer();
+  });
+
+  it('counts a publishable key without an Origin as anonymous: keys are public', async () => {
+    const ip = '198.51.100.20';
+    // A script replaying a partner's key, or the demo key printed in the docs,
+    // in the query or in the header: the same per-address limit as without one.
+    const scripted = (i: number) =>
+      i % 2
+        ? request(`/api/v1/locations/search?near=${near}&limit=1&key=${publishableKey}`, { headers: { 'cf-connecting-ip': ip } })
+        : request(`/api/v1/locations/search?near=${near}&limit=1`, { headers: { 'cf-connecting-ip': ip, 'x-guichet-key': DEMO_PUBLISHABLE_KEY } });
+    let limited: Response | undefined;
+    let served = 0;
+    // 120 per address and minute; each key alone allows 300 per address and minute.
+    for (let i = 0; i < 300 && !limited; i++) {
+      const response = await scripted(i);
+      if (response.status === 429) limited = response;
+      else {
+        expect(response.status).toBe(200);
+        served++;
+        await response.arrayBuffer();
+      }
+    }
+    expect(limited?.status, `${served} keyed searches without an Origin were served`).toBe(429);
+    expect(served).toBeGreaterThanOrEqual(120);
+    expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await limited!.json()) as any).detail).toContain('depuis votre adresse');
+
+    // A shopper's browser on the partner's site, from the same address: its
+    // key with a declared Origin is counted per key and client, not here.
+    const shopper = await request(`/api/v1/locations/search?near=${near}&limit=1&key=${publishableKey}`, {
+      headers: { 'cf-connecting-ip': ip, origin: shop },
+    });
+    expect(shopper.status, await shopper.clone().text()).toBe(200);
+    expect(shopper.headers.get('access-control-allow-origin')).toBe(shop);
+    await shopper.arrayBuffer();
+    // An Origin the key does not declare is refused outright.
+    const elsewhere = await request(`/api/v1/locations/search?near=${near}&limit=1&key=${publishableKey}`, {
+      headers: { 'cf-connecting-ip': ip, origin: 'https://evil.example' },
+    });
+    expect(elsewhere.status).toBe(403);
+    await elsewhere.arrayBuffer();
   });
 
   it('cannot page deeper than 200 results', async () => {

@@ -4,6 +4,7 @@
  * validated on every request and described in OpenAPI.
  */
 import * as v from 'valibot';
+import { LOCATION_ID } from '../locations/api-schema';
 import { instantSchema, localDateSchema } from './instants';
 import { EXCEPTION_REASONS } from './model';
 
@@ -47,7 +48,7 @@ export type ExceptionBody = v.InferOutput<typeof ExceptionBody>;
 
 export const BulkExceptionBody = v.strictObject({
   location_ids: v.pipe(
-    v.array(v.pipe(v.string(), v.regex(/^[0-9A-Za-z]{1,32}$/, 'identifiant invalide'), v.toUpperCase())),
+    v.array(v.pipe(v.string(), v.regex(LOCATION_ID, 'identifiant invalide'), v.toUpperCase())),
     v.minLength(1, 'au moins un point de contact'),
     v.maxLength(MAX_BULK_LOCATIONS, `au plus ${MAX_BULK_LOCATIONS} points de contact par requête`),
   ),
@@ -64,6 +65,6 @@ export const ChangesQuery = v.strictObject({
 });
 
 export const ExceptionParams = v.strictObject({
-  id: v.pipe(v.string(), v.regex(/^[0-9A-Za-z]{1,32}$/, 'identifiant invalide'), v.toUpperCase()),
+  id: v.pipe(v.string(), v.regex(LOCATION_ID, 'identifiant invalide'), v.toUpperCase()),
   exceptionId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'identifiant d’exception invalide')),
 });

@@ -11,13 +11,13 @@ import * as v from 'valibot';
 import { sql } from 'drizzle-orm';
 import { locations, type LocationRow } from '../../db/schema';
 import { database } from '../env';
-import { PUBLIC_CACHE } from '../http/headers';
+import { PRIVATE_NO_STORE, PUBLIC_CACHE } from '../http/headers';
 import { invalidRequest, methodNotAllowed, Problem } from '../http/problem';
 import { validate } from '../http/validate';
-import { ProblemSchema } from '../locations/api-schema';
+import { LOCATION_ID, ProblemSchema } from '../locations/api-schema';
 import { findLocation, listLocationsByIds } from '../locations/queries';
 import { locationPath } from '../locations/present';
-import { requirePermission, requireStaff, staffOnly } from '../staff/auth';
+import { requirePermission, staffOnly } from '../staff/auth';
 import { BulkExceptionBody, ChangesQuery, ExceptionBody, ExceptionParams, StatusQuery, WeeklyBody } from './api-schema';
 import { googleBusinessHours } from './google';
 import type { WeeklyRule } from './model';
@@ -27,7 +27,7 @@ import { validateException, validateWeekly } from './validate';
 import { parseInstant } from './instants';
 import { localParts } from './zoned-time';
 
-const IdParams = v.strictObject({ id: v.pipe(v.string(), v.regex(/^[0-9A-Za-z]{1,32}$/, 'identifiant invalide'), v.toUpperCase()) });
+const IdParams = v.strictObject({ id: v.pipe(v.string(), v.regex(LOCATION_ID, 'identifiant invalide'), v.toUpperCase()) });
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: resolver(ProblemSchema) } } });
 const STAFF = { security: [{ bearer: [] }] };
@@ -47,12 +47,17 @@ const today = (location: LocationRow, now: Date) => localParts(now, location.tim
  */
 const HOURS_CACHE = PUBLIC_CACHE;
 
-async function hoursResponse(c: Context, location: LocationRow, status = 200) {
+/**
+ * The hours with their ETag: public and briefly cacheable when anyone reads
+ * them, `private, no-store` when they answer a staff write (no cache may keep
+ * an answer to an authenticated call).
+ */
+async function hoursResponse(c: Context, location: LocationRow, answer: { status?: 200 | 201; staff?: boolean } = {}) {
   const now = new Date();
   const { schedule, version } = await loadSchedule(database(), location, today(location, now));
   c.header('etag', hoursEtag(version, today(location, now)));
-  c.header('cache-control', status === 200 ? HOURS_CACHE : 'no-store');
-  return c.json(presentHours(location.id, schedule, version, now), status as 200);
+  c.header('cache-control', answer.staff ? PRIVATE_NO_STORE : HOURS_CACHE);
+  return c.json(presentHours(location.id, schedule, version, now), answer.status ?? 200);
 }
 
 function expectedVersion(c: Context): number {
@@ -110,7 +115,7 @@ export const locationHoursRoutes = new Hono()
     async (c) => {
       const db = database();
       const now = new Date();
-      const staff = await requireStaff(db, c.req.header('authorization'), now);
+      const staff = c.get('staff');
       const location = await locationOr404(c.req.valid('param').id);
       requirePermission(staff, 'weekly', location);
       const version = expectedVersion(c);
@@ -120,7 +125,7 @@ export const locationHoursRoutes = new Hono()
       if (issues.length) throw invalidRequest(issues);
       const result = await replaceWeekly(db, { locationId: location.id, expectedVersion: version, rules, openOnHolidays: body.open_on_holidays, actor: staff, now: now.toISOString() });
       if (!result.ok) throw stale();
-      return hoursResponse(c, location);
+      return hoursResponse(c, location, { staff: true });
     })
   .post('/:id/hours/exceptions',
     describeRoute({ tags: ['Hours (staff)'], ...STAFF, summary: 'Déclarer une exception (fermeture, horaires spéciaux)', responses: { 201: { description: 'New hours and ETag' }, 400: problem('Invalid exception'), 401: problem('No valid token'), 403: problem('Out of role or scope'), 412: problem('Stale If-Match'), 428: problem('If-Match missing') } }),
@@ -128,7 +133,7 @@ export const locationHoursRoutes = new Hono()
     async (c) => {
       const db = database();
       const now = new Date();
-      const staff = await requireStaff(db, c.req.header('authorization'), now);
+      const staff = c.get('staff');
       const location = await locationOr404(c.req.valid('param').id);
       requirePermission(staff, 'exception', location);
       const version = expectedVersion(c);
@@ -137,7 +142,7 @@ export const locationHoursRoutes = new Hono()
       const result = await addException(db, { locationId: location.id, expectedVersion: version, exception: toNewException(body), actor: staff, now: now.toISOString() });
       if (!result.ok) throw stale();
       c.header('location', `/api/v1/locations/${location.id}/hours/exceptions/${result.id}`);
-      return hoursResponse(c, location, 201);
+      return hoursResponse(c, location, { status: 201, staff: true });
     })
   .delete('/:id/hours/exceptions/:exceptionId',
     describeRoute({ tags: ['Hours (staff)'], ...STAFF, summary: 'Retirer une exception', responses: { 200: { description: 'New hours and ETag' }, 401: problem('No valid token'), 403: problem('Out of role or scope'), 404: problem('Unknown exception'), 412: problem('Stale If-Match'), 428: problem('If-Match missing') } }),
@@ -145,7 +150,7 @@ export const locationHoursRoutes = new Hono()
     async (c) => {
       const db = database();
       const now = new Date();
-      const staff = await requireStaff(db, c.req.header('authorization'), now);
+      const staff = c.get('staff');
       const { id, exceptionId } = c.req.valid('param');
       const location = await locationOr404(id);
       requirePermission(staff, 'exception', location);
@@ -156,18 +161,18 @@ export const locationHoursRoutes = new Hono()
       const result = await removeException(db, { locationId: location.id, exceptionId, expectedVersion: version, actor: staff, now: now.toISOString() });
       if (!result.ok && result.problem === 'not_found') throw new Problem('not-found', `Aucune exception ${exceptionId} pour ${location.id}.`);
       if (!result.ok) throw stale();
-      return hoursResponse(c, location);
+      return hoursResponse(c, location, { staff: true });
     })
   .get('/:id/hours/audit',
     describeRoute({ tags: ['Hours (staff)'], ...STAFF, summary: 'Journal des modifications (qui, quand, avant, après)', responses: { 200: { description: 'Audit entries, newest first' }, 401: problem('No valid token'), 403: problem('Out of scope') } }),
     staffOnly, validate('param', IdParams),
     async (c) => {
       const db = database();
-      const staff = await requireStaff(db, c.req.header('authorization'), new Date());
+      const staff = c.get('staff');
       const location = await locationOr404(c.req.valid('param').id);
       requirePermission(staff, 'exception', location);
       const entries = await auditEntries(db, location.id);
-      c.header('cache-control', 'private, no-store');
+      c.header('cache-control', PRIVATE_NO_STORE);
       return c.json({
         location_id: location.id,
         entries: entries.map((e) => ({ seq: e.seq, at: e.at, action: e.action, actor: { id: e.actorId, name: e.actorName }, before: e.before, after: e.after })),
@@ -199,7 +204,7 @@ export const hoursFeedRoutes = new Hono()
     async (c) => {
       const db = database();
       const now = new Date();
-      const staff = await requireStaff(db, c.req.header('authorization'), now);
+      const staff = c.get('staff');
       const { location_ids, exception } = c.req.valid('json');
       const ids = [...new Set(location_ids)];
       // One query whatever the size (a national closure names 17,000 points): the ids go as one JSON parameter.
@@ -216,6 +221,7 @@ export const hoursFeedRoutes = new Hono()
       const latestToday = [...new Set(found.map((l) => l.timeZone))].map((zone) => localParts(now, zone).date).sort().at(-1)!;
       checkException(exception, latestToday, 'exception.');
       const result = await addBulkException(db, { locationIds: ids, exception: toNewException(exception), actor: staff, now: now.toISOString() });
+      c.header('cache-control', PRIVATE_NO_STORE);
       return c.json({ bulk_id: result.bulkId, locations: ids.length, exception_ids: result.ids }, 201);
     })
   .all('/bulk-exceptions', methodNotAllowed('POST'))

@@ -258,7 +258,8 @@ export async function changesAfter(db: Database, afterSeq: number, limit: number
  * network. Each batch (one D1 transaction) holds whole locations, their
  * exceptions with their hours row, so a run stopped half-way leaves every
  * location either complete or untouched, and the next run finishes the rest.
- * Statements are prepared batch by batch (see `writeInBatches`).
+ * Statements are prepared batch by batch (600 locations at a time), just
+ * before their batch runs, so memory stays flat however many are seeded.
  */
 export async function seedSchedules(
   db: Database,

@@ -64,6 +64,9 @@ const framableHeaders = () =>
  */
 export const PUBLIC_CACHE = 'public, max-age=30, stale-while-revalidate=30';
 
+/** Answers to an authenticated (staff) call: never stored, by a browser or any cache between. */
+export const PRIVATE_NO_STORE = 'private, no-store';
+
 /** Sets the public cache policy on successful GET/HEAD answers that chose none. */
 export const publicCache = (): MiddlewareHandler => async (c, next) => {
   await next();

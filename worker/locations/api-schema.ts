@@ -9,6 +9,7 @@ import { DEPARTMENTS } from './departments';
 
 const DEPARTMENT_CODES = DEPARTMENTS.map((d) => d.code);
 
+/** A location id (`15015A`): the one pattern of every route, form and cursor that names a location. */
 export const LOCATION_ID = /^[0-9A-Za-z]{1,32}$/;
 export const MAX_PAGE_SIZE = 200;
 

@@ -1,22 +1,22 @@
 /**
  * @module
  * Opaque pagination cursors: base64url of `{"after": <id>}`. Opaque so we can
- * change the ordering later without breaking clients; checked so a forged or
- * truncated cursor is a 400, never a 500.
+ * change the ordering later without breaking clients; checked so a forged,
+ * truncated or non-canonical cursor is a 400, never a 500.
  */
+import { decodeBase64url, encodeBase64urlText } from '../http/base64url';
 import { LOCATION_ID } from './api-schema';
 
 export function encodeCursor(afterId: string): string {
-  return btoa(JSON.stringify({ after: afterId })).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return encodeBase64urlText(JSON.stringify({ after: afterId }));
 }
 
-/** The id to continue after, or undefined when the cursor is not one of ours. */
+/** The id to continue after, or undefined when the cursor is not one of ours (nor spelled as we spell it). */
 export function decodeCursor(cursor: string): string | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
+  const bytes = decodeBase64url(cursor);
+  if (!bytes) return undefined;
   try {
-    const base64 = cursor.replace(/-/g, '+').replace(/_/g, '/');
-    const json = atob(base64.padEnd(base64.length + ((4 - (base64.length % 4)) % 4), '='));
-    const value: unknown = JSON.parse(json);
+    const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
     if (typeof value !== 'object' || value === null) return undefined;
     const after = (value as { after?: unknown }).after;
     return typeof after === 'string' && LOCATION_ID.test(after) ? after : undefined;

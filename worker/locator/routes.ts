@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import { describeRoute } from 'hono-openapi';
 import * as v from 'valibot';
-import { bindings, database, siteOrigin } from '../env';
+import { database, siteOrigin } from '../env';
 import { partnerCall } from '../partners/access';
 import { originAllowed, partnerByPublishableKey } from '../partners/keys';
 import { invalidRequest, methodNotAllowed, Problem } from '../http/problem';
@@ -14,6 +14,7 @@ import { validate } from '../http/validate';
 import { LOCATION_TYPE_LABELS } from '../locations/catalog';
 import { locationPath } from '../locations/present';
 import { isTrue, MAX_DEPTH, SearchQuery } from './api-schema';
+import { ANONYMOUS_LIMIT_MESSAGE, ANONYMOUS_LIMIT_PERIOD_S, anonymousWithinLimit } from './limit';
 import { type SearchOutput, searchLocations } from './search';
 
 export function presentSearch(output: SearchOutput, offset: number, limit: number) {
@@ -44,24 +45,6 @@ export function presentSearch(output: SearchOutput, offset: number, limit: numbe
   };
 }
 
-export const ANONYMOUS_LIMIT_PERIOD_S = 60;
-
-interface Limiter {
-  limit(options: { key: string }): Promise<{ success: boolean }>;
-}
-
-/**
- * Searches without a partner key are counted per client address
- * (`SEARCH_LIMITER`). Cloudflare's edge always sets `CF-Connecting-IP`; a
- * request without it did not come through the edge (tests, local runs) and
- * is not counted.
- */
-async function anonymousWithinLimit(clientIp: string | undefined): Promise<boolean> {
-  const limiter = (bindings() as unknown as { SEARCH_LIMITER?: Limiter }).SEARCH_LIMITER;
-  if (!limiter || !clientIp) return true;
-  return (await limiter.limit({ key: `search:${clientIp}` })).success;
-}
-
 export const locatorRoutes = new Hono()
   .get(
     '/search',
@@ -69,15 +52,20 @@ export const locatorRoutes = new Hono()
       tags: ['Locator'],
       summary: 'Points de contact les plus proches, avec filtres de services et d’ouverture',
       description: 'Give `near=lat,lon` or `q` (postcode, commune, office name or id). Results are sorted by great-circle distance.',
-      responses: { 200: { description: 'Nearest locations, with distance and status' }, 400: { description: 'Invalid parameter (problem+json)' } },
+      responses: { 200: { description: 'Nearest locations, with distance and status' }, 400: { description: 'Invalid parameter (problem+json)' }, 429: { description: 'Too many searches from this client or key (problem+json, Retry-After)' } },
     }),
     validate('query', SearchQuery),
     async (c) => {
       const partner = await partnerCall(c, database(), siteOrigin(c.req.raw));
-      if (!partner && !(await anonymousWithinLimit(c.req.header('cf-connecting-ip')))) {
-        throw new Problem('too-many-requests', `Trop de recherches depuis votre adresse : réessayez dans ${ANONYMOUS_LIMIT_PERIOD_S} secondes.`, [], {
-          'retry-after': String(ANONYMOUS_LIMIT_PERIOD_S),
-        });
+      // Every search counts against the client's address, except a shopper's
+      // browser on a partner's site: a key with an Origin declared for it,
+      // already counted per key and client by partnerCall. A publishable key
+      // is public (the demo one is in the docs), so a key without an Origin
+      // is any script: it counts as anonymous too.
+      const origin = c.req.header('origin');
+      const partnerBrowser = partner !== undefined && !!origin && originAllowed(partner, origin, siteOrigin(c.req.raw));
+      if (!partnerBrowser && !(await anonymousWithinLimit(c.req.header('cf-connecting-ip')))) {
+        throw new Problem('too-many-requests', ANONYMOUS_LIMIT_MESSAGE, [], { 'retry-after': String(ANONYMOUS_LIMIT_PERIOD_S) });
       }
       const query = c.req.valid('query');
       if (!query.near && !query.q) throw invalidRequest([{ name: 'near', reason: 'indiquez near=latitude,longitude ou q=texte' }]);

@@ -8,6 +8,7 @@ import { createMiddleware } from 'hono/factory';
 import type { LocationRow } from '../../db/schema';
 import type { Database } from '../database';
 import { database } from '../env';
+import { PRIVATE_NO_STORE } from '../http/headers';
 import { Problem } from '../http/problem';
 import { findStaffByToken, inScope, mayDo, type Staff, type StaffAction } from './tokens';
 
@@ -21,14 +22,20 @@ export async function requireStaff(db: Database, authorization: string | undefin
   return staff;
 }
 
+/** The Hono variables of a staff route: the caller, looked up once by `staffOnly`. */
+export type StaffEnv = { Variables: { staff: Staff } };
+
 /**
  * Route middleware for staff routes, placed before any validator: a caller
  * without a valid token learns nothing about the body it sent (401 first).
- * The staff member is then `c.get('staff')`.
+ * The staff member is then `c.get('staff')` (the token is looked up once per
+ * call). Every answer of a staff route is `private, no-store`: no cache
+ * keeps what an authenticated call saw or did.
  */
-export const staffOnly = createMiddleware<{ Variables: { staff: Staff } }>(async (c, next) => {
+export const staffOnly = createMiddleware<StaffEnv>(async (c, next) => {
   c.set('staff', await requireStaff(database(), c.req.header('authorization'), new Date()));
   await next();
+  c.header('cache-control', PRIVATE_NO_STORE);
 });
 
 export function requirePermission(staff: Staff, action: StaffAction, location: Pick<LocationRow, 'id' | 'parentId' | 'department'>) {

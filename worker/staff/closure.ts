@@ -10,6 +10,7 @@ import { localDateSchema, MAX_YEAR, MIN_YEAR } from '../hours/instants';
 import type { ExceptionReason, Interval, Schedule } from '../hours/model';
 import type { NewException } from '../hours/store';
 import { localParts } from '../hours/zoned-time';
+import { LOCATION_ID } from '../locations/api-schema';
 import { findDepartment } from '../locations/departments';
 import type { Staff } from './tokens';
 
@@ -17,7 +18,7 @@ export const CLOSURE_REASONS = ['staff_shortage', 'works', 'strike', 'weather', 
 
 export const ClosureForm = v.object({
   csrf: v.string(),
-  location: v.pipe(v.string(), v.trim(), v.regex(/^[0-9A-Za-z]{1,32}$/, 'Identifiant de point de contact invalide (ex. 15015A).'), v.toUpperCase()),
+  location: v.pipe(v.string(), v.trim(), v.regex(LOCATION_ID, 'Identifiant de point de contact invalide (ex. 15015A).'), v.toUpperCase()),
   date: localDateSchema({
     format: 'Date attendue au format AAAA-MM-JJ.',
     impossible: 'Cette date n’existe pas.',
