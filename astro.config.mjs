@@ -8,6 +8,9 @@ export default defineConfig({
   publicDir: './site/public',
   output: 'server',
   adapter: cloudflare({ imageService: 'passthrough' }),
+  // Guichet keeps no Astro session (staff sessions are rows in D1): without
+  // this, the adapter declares a KV binding named SESSION nobody uses.
+  session: false,
   build: { inlineStylesheets: 'never' },
   trailingSlash: 'never',
   devToolbar: { enabled: false },

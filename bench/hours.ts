@@ -15,8 +15,8 @@
  * answers are compared on every location. Run: `npm run bench:hours`.
  */
 import opening_hours from 'opening_hours';
-import { demoSchedule } from '../worker/demo/hours';
-import { generateDemoNetwork } from '../worker/demo/network';
+import { demoSchedule } from '../tools/demo/hours';
+import { generateDemoNetwork } from '../tools/demo/network';
 import { statusAt } from '../worker/hours/engine';
 import type { Schedule } from '../worker/hours/model';
 import { toOpeningHours } from '../worker/hours/osm';

@@ -14,10 +14,10 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../scripts/local-db';
-import { generateDemoNetwork } from '../worker/demo/network';
-import { mapOpenDataRecord, type ImportedLocation } from '../worker/imports/open-data';
-import { planImport } from '../worker/imports/plan';
-import { applyImportPlan } from '../worker/imports/store';
+import { generateDemoNetwork } from '../tools/demo/network';
+import { mapOpenDataRecord, type ImportedLocation } from '../tools/imports/open-data';
+import { planImport } from '../tools/imports/plan';
+import { applyImportPlan } from '../tools/imports/store';
 
 const REAL_FILE = '../shared/data/laposte_poincont2.csv';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);

@@ -15,7 +15,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import autocannon from 'autocannon';
-import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../worker/demo/network';
+import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../tools/demo/network';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);

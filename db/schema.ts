@@ -5,8 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import type { ExceptionReason, Interval, WeeklyRule } from '../worker/hours/model';
-import type { LocationType, Service } from '../worker/locations/catalog';
+import type { ExceptionReason, Interval, LocationType, Service, WeeklyRule } from './vocabulary';
 
 /** Every place a customer can go to: offices, agencies, relays, lockers, relay shops. */
 export const locations = sqliteTable(

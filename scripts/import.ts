@@ -8,9 +8,9 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse';
-import { mapOpenDataRecord, OPEN_DATA_COLUMNS, type ImportedLocation } from '../worker/imports/open-data';
-import { closesTooMany, MASS_CLOSE_SHARE, planImport } from '../worker/imports/plan';
-import { applyImportPlan, loadExisting } from '../worker/imports/store';
+import { mapOpenDataRecord, OPEN_DATA_COLUMNS, type ImportedLocation } from '../tools/imports/open-data';
+import { closesTooMany, MASS_CLOSE_SHARE, planImport } from '../tools/imports/plan';
+import { applyImportPlan, loadExisting } from '../tools/imports/store';
 import { openDatabase, PERSIST_DIR } from './local-db';
 
 interface Rejection {

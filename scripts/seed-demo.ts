@@ -10,12 +10,12 @@
  * of serving a fragment. `--force` runs it again even when complete.
  */
 import { parseArgs } from 'node:util';
-import { demoSchedule } from '../worker/demo/hours';
-import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../worker/demo/network';
+import { demoSchedule } from '../tools/demo/hours';
+import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../tools/demo/network';
 import { seedSchedules } from '../worker/hours/store';
 import { localParts } from '../worker/hours/zoned-time';
-import { planImport } from '../worker/imports/plan';
-import { applyImportPlan, loadExisting, unfinishedNetworkWrite } from '../worker/imports/store';
+import { planImport } from '../tools/imports/plan';
+import { applyImportPlan, loadExisting, unfinishedNetworkWrite } from '../tools/imports/store';
 import { ensureDemoPartner } from '../worker/partners/demo';
 import { openDatabase, PERSIST_DIR } from './local-db';
 

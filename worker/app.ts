@@ -15,7 +15,7 @@ import { strictQuery } from './http/validate';
 import { hoursFeedRoutes, locationHoursRoutes } from './hours/routes';
 import { locationRoutes } from './locations/routes';
 import { locatorRoutes } from './locator/routes';
-import { selectionRoutes } from './partners/routes';
+import { selectionRoutes } from './partners/selection-routes';
 import { publicationRoutes } from './publication/routes';
 import { sitemapRoutes } from './sitemap/routes';
 

@@ -1,44 +1,23 @@
 /**
  * @module
- * The Worker's bindings. They come from `cloudflare:workers` because Astro's
- * fetch pipeline calls our Hono app with the request only (no `c.env`).
+ * The running Worker's configuration. Bindings come from `cloudflare:workers`
+ * because Astro's fetch pipeline calls our Hono app with the request only
+ * (no `c.env`); they are validated once per environment by worker/config.ts.
  */
 import { env } from 'cloudflare:workers';
+import { type Config, configOf, isProductionOrigin, parseOrigin } from './config';
 import { type Database, drizzleDatabase } from './database';
 
-export interface Bindings {
-  DB: D1Database;
-  /**
-   * Public origin of every absolute URL (canonical links, sitemaps, robots.txt,
-   * publication pushes, the widget's return URL and CSP), e.g.
-   * https://guichet.example.fr. Required: wrangler.toml holds the local
-   * default, `npm start` passes its own, a deployment sets the public one.
-   * Never taken from the request, whose Host header anyone can write.
-   */
-  SITE_ORIGIN?: string;
-  /** Signs shoppers' choices of a pickup point: required (32 bytes or more) in production, see partners/selection.ts. */
-  SELECTION_SIGNING_KEY?: string;
-}
+export { parseOrigin };
 
-export function bindings(): Bindings {
-  return env as unknown as Bindings;
+/** The validated configuration: throws a `ConfigError` naming what is missing or malformed. */
+export function bindings(): Config {
+  return configOf(env);
 }
 
 /** The database of the current Worker. */
 export function database(): Database {
   return drizzleDatabase(bindings().DB);
-}
-
-/** `scheme://host[:port]` of a configured origin, or undefined when it is not one. */
-export function parseOrigin(value: string | undefined): string | undefined {
-  const text = value?.trim().replace(/\/$/, '');
-  if (!text) return undefined;
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === text ? url.origin : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -48,21 +27,10 @@ export function parseOrigin(value: string | undefined): string | undefined {
  * (500, logged) rather than name a host an attacker chose.
  */
 export function siteOrigin(_request?: Request): string {
-  const origin = parseOrigin(bindings().SITE_ORIGIN);
-  if (!origin) throw new Error('SITE_ORIGIN must be set to the public origin of the site, e.g. https://guichet.example.fr (wrangler.toml [vars], or --var SITE_ORIGIN:…)');
-  return origin;
+  return bindings().SITE_ORIGIN;
 }
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$|\.localhost$/;
-
-/**
- * Production is known from the configured origin: an https origin on a
- * public host. Local runs (`npm start`, tests, `wrangler dev`) use
- * http://localhost…; a deployment must set its public https origin anyway,
- * for its canonical links.
- */
-export function isProduction(origin = parseOrigin(bindings().SITE_ORIGIN)): boolean {
-  if (!origin) return false;
-  const url = new URL(origin);
-  return url.protocol === 'https:' && !LOOPBACK.test(url.hostname);
+/** Production: an https `SITE_ORIGIN` on a public host (the configured one unless given). */
+export function isProduction(origin?: string): boolean {
+  return origin === undefined ? bindings().production : isProductionOrigin(origin);
 }

@@ -5,24 +5,25 @@
  * publication of hours changes to search engines and Google.
  */
 import { handle } from '@astrojs/cloudflare/handler';
+import { type Config, configOf } from './config';
 import { drizzleDatabase } from './database';
-import type { Bindings } from './env';
 import { runPublication } from './publication/job';
-import { publicationConfig } from './publication/targets';
+import { configuredPublication } from './publication/targets';
 
 export default {
   fetch: handle,
   async scheduled(_controller, env, ctx) {
-    const bindings = env as unknown as Bindings & Record<string, unknown>;
-    // The configured origin only: a cron has no request, and no fallback is ever right.
-    const config = publicationConfig(bindings);
-    if (!config.siteOrigin) {
-      // Without it, pushes would name URLs nobody can reach; the changes wait, nothing is lost.
-      console.error('publication skipped: set SITE_ORIGIN to the public origin of the site (https://…, no path)');
+    let config: Config;
+    try {
+      // The configured origin only: a cron has no request, and no fallback is ever right.
+      config = configOf(env);
+    } catch (error) {
+      // Without SITE_ORIGIN, pushes would name URLs nobody can reach; the changes wait, nothing is lost.
+      console.error('publication skipped:', error instanceof Error ? error.message : String(error));
       return;
     }
     ctx.waitUntil(
-      runPublication(drizzleDatabase(bindings.DB), config).then((report) => console.log('publication', JSON.stringify(report))),
+      runPublication(drizzleDatabase(config.DB), configuredPublication(config)).then((report) => console.log('publication', JSON.stringify(report))),
     );
   },
 } satisfies ExportedHandler;

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../scripts/local-db';
-import { demoSchedule } from '../../worker/demo/hours';
-import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../../worker/demo/network';
+import { demoSchedule } from '../../tools/demo/hours';
+import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../../tools/demo/network';
 import { localParts } from '../../worker/hours/zoned-time';
 
 const states: string[] = [];

@@ -6,7 +6,7 @@
  * ASCII words of the name, then of the commune unless the name already
  * holds it, then the id), never computed with the product's own helpers.
  */
-import { DEMO_SEED, generateDemoNetwork } from '../../worker/demo/network';
+import { DEMO_SEED, generateDemoNetwork } from '../../tools/demo/network';
 
 /** Large enough that the biggest commune spans several pages. */
 export const PAGE_TEST_NETWORK_SIZE = 6000;

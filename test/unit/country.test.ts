@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LocationRow } from '../../db/schema';
-import { mapOpenDataRecord } from '../../worker/imports/open-data';
+import { mapOpenDataRecord } from '../../tools/imports/open-data';
 import { presentLocation } from '../../worker/locations/present';
 import { locationJsonLd } from '../../worker/locations/structured-data';
 

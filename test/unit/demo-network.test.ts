@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../../worker/demo/network';
+import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../../tools/demo/network';
 import { LOCATION_TYPES } from '../../worker/locations/catalog';
 import { findDepartment } from '../../worker/locations/departments';
 

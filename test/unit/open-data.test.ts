@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mapOpenDataRecord } from '../../worker/imports/open-data';
+import { mapOpenDataRecord } from '../../tools/imports/open-data';
 
 const ROW =
   '15015A;SARTROUVILLE PRINCIPAL BP;Bureau de Poste;;PLACE ALEXANDRE DUMAS;;;78500;SARTROUVILLE;78586;FRANCE;48.943878;2.189764;Géocodé au numéro;3631;48.943878, 2.189764';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generateDemoNetwork } from '../../worker/demo/network';
-import { closesTooMany, type ExistingLocation, planImport } from '../../worker/imports/plan';
-import type { ImportedLocation } from '../../worker/imports/open-data';
+import { generateDemoNetwork } from '../../tools/demo/network';
+import { closesTooMany, type ExistingLocation, planImport } from '../../tools/imports/plan';
+import type { ImportedLocation } from '../../tools/imports/open-data';
 
 const pool = generateDemoNetwork(3, 80);
 

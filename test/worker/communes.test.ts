@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { request } from './http-client';
 import { describe, expect, it } from 'vitest';
-import { mapOpenDataRecord, type ImportedLocation } from '../../worker/imports/open-data';
+import { mapOpenDataRecord, type ImportedLocation } from '../../tools/imports/open-data';
 import { findCommune } from '../../worker/locations/queries';
 import { db, load } from './seed';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { locations } from '../../db/schema';
-import { mapOpenDataRecord, type ImportedLocation } from '../../worker/imports/open-data';
+import { mapOpenDataRecord, type ImportedLocation } from '../../tools/imports/open-data';
 import { db, load } from './seed';
 
 const HEADER_FREE_ROWS = [

@@ -3,10 +3,10 @@
  */
 import { env } from 'cloudflare:workers';
 import { drizzleDatabase } from '../../worker/database';
-import { generateDemoNetwork } from '../../worker/demo/network';
-import type { ImportedLocation } from '../../worker/imports/open-data';
-import { planImport } from '../../worker/imports/plan';
-import { applyImportPlan, loadExisting } from '../../worker/imports/store';
+import { generateDemoNetwork } from '../../tools/demo/network';
+import type { ImportedLocation } from '../../tools/imports/open-data';
+import { planImport } from '../../tools/imports/plan';
+import { applyImportPlan, loadExisting } from '../../tools/imports/store';
 
 export const db = () => drizzleDatabase(env.DB);
 

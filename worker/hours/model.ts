@@ -9,32 +9,10 @@
  * and inverted (`12:00–09:00`) intervals are invalid.
  */
 
-/** ISO weekday: Monday = 1 … Sunday = 7. */
-export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
+import { EXCEPTION_REASONS, type ExceptionReason, type Interval, type Weekday, type WeeklyRule } from '../../db/vocabulary';
 
-export interface Interval {
-  opens: string;
-  closes: string;
-}
-
-/** One opening interval on a day of the week; a day may have several (morning, afternoon). */
-export interface WeeklyRule extends Interval {
-  day: Weekday;
-}
-
-export const EXCEPTION_REASONS = [
-  'public_holiday_opening',
-  'holiday_schedule',
-  'staff_shortage',
-  'works',
-  'strike',
-  'weather',
-  'event',
-  'temporary_closure',
-  'permanent_closure',
-  'other',
-] as const;
-export type ExceptionReason = (typeof EXCEPTION_REASONS)[number];
+// The stored shapes and codes are defined beside the schema (db/ imports nothing from worker/).
+export { EXCEPTION_REASONS, type ExceptionReason, type Interval, type Weekday, type WeeklyRule };
 
 export const EXCEPTION_REASON_LABELS: Record<ExceptionReason, string> = {
   public_holiday_opening: 'Ouverture exceptionnelle un jour férié',

@@ -6,23 +6,56 @@
 import type { MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 
-const strictHeaders = (options: { script: boolean }) =>
-  secureHeaders({
-    contentSecurityPolicy: {
-      defaultSrc: ["'none'"],
-      ...(options.script ? { scriptSrc: ["'self'"] } : {}),
-      styleSrc: ["'self'"],
-      imgSrc: ["'self'"],
-      formAction: ["'self'"],
-      baseUri: ["'none'"],
-      frameAncestors: ["'none'"],
-    },
-    strictTransportSecurity: 'max-age=63072000; includeSubDomains',
+/** What a page may load or be framed by, beyond the strict default. */
+export interface CspOptions {
+  /** Its own same-origin script (the search page, the widget). */
+  script?: boolean;
+  /** Sources it may frame (the widget's demo page frames the widget). */
+  frameSrc?: string[];
+  /** Origins, besides its own, its forms may post to. */
+  formAction?: string[];
+  /** Who may frame it; nobody when empty. */
+  frameAncestors?: string[];
+}
+
+/**
+ * The one Content-Security-Policy builder: nothing but same-origin
+ * stylesheets and images, no base URL, forms to this origin, no framing,
+ * unless the options say otherwise.
+ */
+export function contentSecurityPolicy({ script = false, frameSrc = [], formAction = [], frameAncestors = [] }: CspOptions = {}): string {
+  return [
+    "default-src 'none'",
+    script ? "script-src 'self'" : '',
+    "style-src 'self'",
+    "img-src 'self'",
+    frameSrc.length ? `frame-src ${frameSrc.join(' ')}` : '',
+    ["form-action 'self'", ...formAction].join(' '),
+    "base-uri 'none'",
+    `frame-ancestors ${frameAncestors.join(' ') || "'none'"}`,
+  ].filter(Boolean).join('; ');
+}
+
+/** The partner widget's policy: framed by, and posting to, the partner's origins only. */
+export const widgetCsp = (origins: string[], options: { script?: boolean } = {}): string =>
+  contentSecurityPolicy({ script: options.script, formAction: origins, frameAncestors: origins });
+
+const HSTS = 'max-age=63072000; includeSubDomains';
+
+const strictHeaders = (options: { script: boolean }): MiddlewareHandler => {
+  const csp = contentSecurityPolicy({ script: options.script });
+  const others = secureHeaders({
+    strictTransportSecurity: HSTS,
     referrerPolicy: 'strict-origin-when-cross-origin',
     xFrameOptions: 'DENY',
     crossOriginEmbedderPolicy: false,
     permissionsPolicy: { camera: [], microphone: [], geolocation: options.script ? ['self'] : [], payment: [] },
   });
+  return async (c, next) => {
+    await others(c, next);
+    c.res.headers.set('content-security-policy', csp);
+  };
+};
 
 /** The only pages allowed a script: a small, optional, same-origin enhancement. */
 const PAGES_WITH_SCRIPT = new Set(['/recherche']);
@@ -49,7 +82,7 @@ export const securityHeaders = (): MiddlewareHandler => {
  */
 const framableHeaders = () =>
   secureHeaders({
-    strictTransportSecurity: 'max-age=63072000; includeSubDomains',
+    strictTransportSecurity: HSTS,
     referrerPolicy: 'strict-origin-when-cross-origin',
     xFrameOptions: false,
     crossOriginEmbedderPolicy: false,
@@ -66,6 +99,15 @@ export const PUBLIC_CACHE = 'public, max-age=30, stale-while-revalidate=30';
 
 /** Answers to an authenticated (staff) call: never stored, by a browser or any cache between. */
 export const PRIVATE_NO_STORE = 'private, no-store';
+
+/** Answers that must never be reused: errors, redirects after a sign-in, one-off results. */
+export const NO_STORE = 'no-store';
+
+/**
+ * Search results: 20 s fresh plus 20 s stale, because the schedules behind
+ * them may be 20 s old already; a change of hours still shows within 60 s.
+ */
+export const SEARCH_CACHE = 'public, max-age=20, stale-while-revalidate=20';
 
 /** Sets the public cache policy on successful GET/HEAD answers that chose none. */
 export const publicCache = (): MiddlewareHandler => async (c, next) => {

@@ -4,6 +4,7 @@
  * Handlers throw a {@link Problem}; the app's error handler renders it.
  * Each `type` is a stable URI clients can switch on (see docs/api.md).
  */
+import { NO_STORE } from './headers';
 
 export interface InvalidParam {
   /** The parameter or field at fault, e.g. `limit` or `cursor`. */
@@ -52,7 +53,7 @@ export class Problem extends Error {
     };
     return new Response(JSON.stringify(body), {
       status: this.status,
-      headers: { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store', ...this.headers, ...headers },
+      headers: { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': NO_STORE, ...this.headers, ...headers },
     });
   }
 }

@@ -76,6 +76,6 @@ export const strictQuery = (): MiddlewareHandler => async (c, next) => {
   const routes = matchedRoutes(c);
   // No route of this method here: the 404 or 405 that follows says more than a 400 would.
   if (!routes.some((route) => route.method !== 'ALL')) return next();
-  if (routes.some((route) => (route.handler as unknown as Record<symbol, unknown>)[VALIDATES_QUERY] === true)) return next();
+  if (routes.some((route) => Reflect.get(route.handler, VALIDATES_QUERY) === true)) return next();
   throw invalidRequest(names.map((name) => ({ name, reason: 'paramètre inconnu : cette adresse n’en admet aucun' })));
 };

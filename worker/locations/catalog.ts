@@ -4,16 +4,10 @@
  * Codes are stable API values (English); labels are what customers read (French).
  */
 
-export const LOCATION_TYPES = [
-  'post_office',
-  'communal_agency',
-  'intercommunal_agency',
-  'military_agency',
-  'partner_relay',
-  'parcel_locker',
-  'parcel_shop',
-] as const;
-export type LocationType = (typeof LOCATION_TYPES)[number];
+import { LOCATION_TYPES, SERVICES, type LocationType, type Service } from '../../db/vocabulary';
+
+// The codes are stored, so they are defined beside the schema; labels and defaults are here.
+export { LOCATION_TYPES, SERVICES, type LocationType, type Service };
 
 export const LOCATION_TYPE_LABELS: Record<LocationType, string> = {
   post_office: 'Bureau de poste',
@@ -34,20 +28,6 @@ export const PARTNER_TYPES: ReadonlySet<LocationType> = new Set([
   'parcel_locker',
   'parcel_shop',
 ]);
-
-export const SERVICES = [
-  'letters',
-  'registered_mail',
-  'parcel_drop',
-  'parcel_pickup',
-  'stamps',
-  'packaging',
-  'banking',
-  'cash_machine',
-  'cash_withdrawal',
-  'money_transfer',
-] as const;
-export type Service = (typeof SERVICES)[number];
 
 export const SERVICE_LABELS: Record<Service, string> = {
   letters: 'Envoi de lettres',

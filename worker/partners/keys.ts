@@ -7,7 +7,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { partners } from '../../db/schema';
 import type { Database } from '../database';
-import { newSecret, sha256 } from '../staff/tokens';
+import { newSecret, sha256 } from '../http/crypto';
 
 export interface Partner {
   id: string;

@@ -53,7 +53,7 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import { locations, publicationCursors, publicationPushes } from '../../db/schema';
 import type { Database } from '../database';
-import { googleBusinessHours } from '../hours/google';
+import { googleBusinessHours } from '../hours/google-business-profile';
 import { loadSchedules } from '../hours/store';
 import { addDays, localParts } from '../hours/zoned-time';
 import { locationPath } from '../locations/present';

@@ -7,14 +7,15 @@
 import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import { bindings, database } from '../env';
+import { PRIVATE_NO_STORE } from '../http/headers';
 import { Problem } from '../http/problem';
 import { ProblemSchema } from '../locations/api-schema';
 import { requireStaff } from '../staff/auth';
 import { publicationJournal, pushPayload } from './job';
-import { publicationConfig, type PublicationConfig } from './targets';
+import { configuredPublication, type PublicationConfig } from './targets';
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: resolver(ProblemSchema) } } });
-const config = () => publicationConfig(bindings() as unknown as Record<string, unknown>);
+const config = () => configuredPublication(bindings());
 
 function present(p: Awaited<ReturnType<typeof publicationJournal>>['recent'][number], current: PublicationConfig) {
   return {
@@ -53,7 +54,7 @@ export const publicationRoutes = new Hono()
       }
       const current = config();
       const journal = await publicationJournal(db);
-      c.header('cache-control', 'private, no-store');
+      c.header('cache-control', PRIVATE_NO_STORE);
       return c.json({
         dry_run: current.dryRun,
         counts: journal.counts,

@@ -4,7 +4,8 @@
  * IndexNow (search engines) and a webhook that takes Google Business
  * Profile hours. Unset targets are simply skipped.
  */
-import { parseOrigin } from '../env';
+import * as v from 'valibot';
+import { type Config, parsePublication, type PublicationSettings, SiteOriginSchema } from '../config';
 
 export interface PublicationConfig {
   /** e.g. https://api.indexnow.org/indexnow */
@@ -26,15 +27,29 @@ export interface PublicationConfig {
 export type TargetName = 'indexnow' | 'google';
 export const TARGETS: readonly TargetName[] = ['indexnow', 'google'];
 
-export function publicationConfig(env: Record<string, unknown>): PublicationConfig {
-  const text = (key: string) => (typeof env[key] === 'string' && env[key] !== '' ? (env[key] as string) : undefined);
+/** The job's view of the validated settings (worker/config.ts). */
+export function toPublicationConfig(settings: PublicationSettings, siteOrigin: string): PublicationConfig {
   return {
-    indexNowEndpoint: text('INDEXNOW_ENDPOINT'),
-    indexNowKey: text('INDEXNOW_KEY'),
-    googleWebhookUrl: text('GBP_WEBHOOK_URL'),
-    dryRun: text('PUBLICATION_DRY_RUN') !== 'false',
-    siteOrigin: parseOrigin(text('SITE_ORIGIN')) ?? '',
+    indexNowEndpoint: settings.indexNow?.endpoint,
+    indexNowKey: settings.indexNow?.key,
+    googleWebhookUrl: settings.google?.webhookUrl,
+    dryRun: settings.dryRun,
+    siteOrigin,
   };
+}
+
+/** The running Worker's publication configuration. */
+export const configuredPublication = (config: Config): PublicationConfig => toPublicationConfig(config.publication, config.SITE_ORIGIN);
+
+/**
+ * The publication configuration of a record of variables, through the same
+ * schema: a malformed publication variable throws a `ConfigError` naming it;
+ * an unset or malformed `SITE_ORIGIN` leaves `siteOrigin` empty (nothing is
+ * recorded then).
+ */
+export function publicationConfig(env: Record<string, unknown>): PublicationConfig {
+  const origin = v.safeParse(SiteOriginSchema, env.SITE_ORIGIN === '' ? undefined : env.SITE_ORIGIN);
+  return toPublicationConfig(parsePublication(env), origin.success ? origin.output : '');
 }
 
 /** Where a target's pushes go, when it is fully configured. */

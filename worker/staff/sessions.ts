@@ -7,7 +7,8 @@
 import { and, eq, gt, lt } from 'drizzle-orm';
 import { staffSessions } from '../../db/schema';
 import type { Database } from '../database';
-import { findStaffById, newSecret, sha256, type Staff } from './tokens';
+import { newSecret, sha256 } from '../http/crypto';
+import { findStaffById, type Staff } from './tokens';
 
 export const SESSION_COOKIE = '__Host-guichet-staff';
 const SESSION_HOURS = 8;

@@ -9,7 +9,7 @@
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import { staffSessions, staffTokens, type StaffRole } from '../../db/schema';
 import type { Database } from '../database';
-import { encodeBase64url } from '../http/base64url';
+import { newSecret, sha256 } from '../http/crypto';
 
 export interface Staff {
   id: string;
@@ -22,17 +22,6 @@ export interface Staff {
 export type StaffAction = 'exception' | 'weekly' | 'bulk';
 
 const TOKEN_PREFIX = 'gst_';
-
-const toHex = (buffer: ArrayBuffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, '0')).join('');
-
-export async function sha256(text: string): Promise<string> {
-  return toHex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-}
-
-/** A new secret: 32 random bytes, prefixed so leaked tokens are easy to recognise and scan for. */
-export function newSecret(prefix = TOKEN_PREFIX): string {
-  return prefix + encodeBase64url(crypto.getRandomValues(new Uint8Array(32)));
-}
 
 export async function findStaffByToken(db: Database, token: string, now: string): Promise<Staff | undefined> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 100) return undefined;
@@ -60,7 +49,7 @@ export async function createStaffToken(
   db: Database,
   input: Omit<Staff, 'id'> & { now: string; expiresAt?: string | null },
 ): Promise<{ id: string; token: string }> {
-  const token = newSecret();
+  const token = newSecret(TOKEN_PREFIX);
   const id = `stf_${crypto.randomUUID()}`;
   await db.insert(staffTokens).values({
     id, name: input.name, tokenHash: await sha256(token), role: input.role, scopeType: input.scopeType,

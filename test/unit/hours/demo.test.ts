@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { demoSchedule } from '../../../worker/demo/hours';
-import { DEMO_SEED, generateDemoNetwork } from '../../../worker/demo/network';
+import { demoSchedule } from '../../../tools/demo/hours';
+import { DEMO_SEED, generateDemoNetwork } from '../../../tools/demo/network';
 import { statusAt } from '../../../worker/hours/engine';
 import { validateException, validateWeekly } from '../../../worker/hours/validate';
 import { instantAt } from '../../../worker/hours/zoned-time';

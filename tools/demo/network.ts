@@ -5,8 +5,8 @@
  * relay shops), so `npm start` serves something national-sized without the
  * open-data file. Commune names are invented, except each territory's main town.
  */
-import { DEFAULT_SERVICES, type LocationType, type Service, normalizeServices } from '../locations/catalog';
-import { findDepartment } from '../locations/departments';
+import { DEFAULT_SERVICES, type LocationType, type Service, normalizeServices } from '../../worker/locations/catalog';
+import { findDepartment } from '../../worker/locations/departments';
 import { contentHash } from '../imports/hash';
 import type { ImportedLocation } from '../imports/open-data';
 import { DEMO_TERRITORIES, type DemoTerritory } from './geography';

@@ -15,9 +15,9 @@
  * (never in the past relative to `today`). Lockers stay open on public
  * holidays (`openOnHolidays`); every other kind closes on them.
  */
-import type { LocationType } from '../locations/catalog';
-import type { ExceptionReason, HoursException, Schedule, Weekday, WeeklyRule } from '../hours/model';
-import { addDays, localParts } from '../hours/zoned-time';
+import type { LocationType } from '../../worker/locations/catalog';
+import type { ExceptionReason, HoursException, Schedule, Weekday, WeeklyRule } from '../../worker/hours/model';
+import { addDays, localParts } from '../../worker/hours/zoned-time';
 import { type Random, seededRandom } from './random';
 
 export interface DemoHoursLocation {

@@ -4,9 +4,9 @@
  * location, or explains why the record cannot be used. Pure: no I/O.
  */
 import type { GeocodePrecision, NewLocationRow } from '../../db/schema';
-import { DEFAULT_SERVICES, type LocationType } from '../locations/catalog';
-import { departmentOf } from '../locations/departments';
-import { displayLocationName, displayPlaceName } from '../locations/names';
+import { DEFAULT_SERVICES, type LocationType } from '../../worker/locations/catalog';
+import { departmentOf } from '../../worker/locations/departments';
+import { displayLocationName, displayPlaceName } from '../../worker/locations/names';
 import { contentHash } from './hash';
 
 export const OPEN_DATA_COLUMNS = [

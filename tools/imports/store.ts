@@ -9,7 +9,7 @@
  */
 import { getTableColumns } from 'drizzle-orm';
 import { locations } from '../../db/schema';
-import type { Database } from '../database';
+import type { Database } from '../../worker/database';
 import type { ExistingLocation, ImportPlan } from './plan';
 import type { ImportedLocation } from './open-data';
 

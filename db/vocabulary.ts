@@ -1,0 +1,67 @@
+/**
+ * @module
+ * The stored vocabularies: the closed sets of codes and the JSON shapes the
+ * database holds. They live beside the schema so that `db/` depends on
+ * nothing in `worker/`; the capabilities import them from here (through
+ * `worker/locations/catalog.ts` and `worker/hours/model.ts`) and add what
+ * customers read (labels) and what they compute.
+ */
+
+/** The kind of a location. Codes are stable API values (English). */
+export const LOCATION_TYPES = [
+  'post_office',
+  'communal_agency',
+  'intercommunal_agency',
+  'military_agency',
+  'partner_relay',
+  'parcel_locker',
+  'parcel_shop',
+] as const;
+export type LocationType = (typeof LOCATION_TYPES)[number];
+
+/** The services a location may offer. */
+export const SERVICES = [
+  'letters',
+  'registered_mail',
+  'parcel_drop',
+  'parcel_pickup',
+  'stamps',
+  'packaging',
+  'banking',
+  'cash_machine',
+  'cash_withdrawal',
+  'money_transfer',
+] as const;
+export type Service = (typeof SERVICES)[number];
+
+/** ISO weekday: Monday = 1 … Sunday = 7. */
+export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
+
+/**
+ * An opening interval in local wall-clock time, `HH:MM`; `closes` may run
+ * past midnight up to `48:00` (see worker/hours/model.ts).
+ */
+export interface Interval {
+  opens: string;
+  closes: string;
+}
+
+/** One opening interval on a day of the week; a day may have several (morning, afternoon). */
+export interface WeeklyRule extends Interval {
+  day: Weekday;
+}
+
+/** Why an exception changes a location's hours. */
+export const EXCEPTION_REASONS = [
+  'public_holiday_opening',
+  'holiday_schedule',
+  'staff_shortage',
+  'works',
+  'strike',
+  'weather',
+  'event',
+  'temporary_closure',
+  'permanent_closure',
+  'other',
+] as const;
+export type ExceptionReason = (typeof EXCEPTION_REASONS)[number];
