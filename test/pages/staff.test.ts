@@ -54,6 +54,41 @@ describe('declaring an exceptional closure', () => {
     await context.close();
   });
 
+  it('writes nothing from a form shown before someone else changed the hours', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const tab = await signIn(context);
+    const day = addDays(localParts(new Date(), office.timeZone).date, 3);
+    await tab.getByLabel('Date').fill(day);
+    await tab.getByLabel('Motif').selectOption('strike');
+
+    // Meanwhile, through the API, someone declares another day.
+    const hours = `${baseUrl}/api/v1/locations/${office.id}/hours`;
+    const read = await fetch(hours);
+    const change = await fetch(`${hours}/exceptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${staffToken}`, 'if-match': read.headers.get('etag')!, 'content-type': 'application/json' },
+      body: JSON.stringify({ start_date: addDays(day, 1), end_date: addDays(day, 1), closed: true, reason: 'event' }),
+    });
+    expect(change.status).toBe(201);
+    const changed = await change.json() as { version: number };
+
+    await tab.getByRole('button', { name: 'Enregistrer la fermeture' }).click();
+    await expect.poll(() => tab.getByRole('alert').innerText())
+      .toContain('Les horaires de ce bureau ont changé depuis l’affichage du formulaire : vérifiez-les et recommencez.');
+    expect(await tab.getByRole('status').count()).toBe(0);
+
+    const after = await (await fetch(hours)).json() as { version: number; exceptions: Array<{ start_date: string }> };
+    expect(after.version).toBe(changed.version);
+    expect(after.exceptions.filter((e) => e.start_date === day)).toEqual([]);
+    const audit = await (await fetch(`${hours}/audit`, { headers: { authorization: `Bearer ${staffToken}` } })).json() as { entries: Array<{ after: { startDate?: string } | null }> };
+    expect(audit.entries.filter((e) => e.after?.startDate === day)).toEqual([]);
+
+    // Shown again with the hours as they are now, the same form goes through.
+    await tab.getByRole('button', { name: 'Enregistrer la fermeture' }).click();
+    await expect.poll(() => tab.getByRole('status').innerText()).toContain(`fermé toute la journée du ${day}`);
+    await context.close();
+  });
+
   it('refuses a form without the session’s CSRF token', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     await signIn(context);

@@ -35,7 +35,7 @@
  */
 import { compileSchedule, planDay, type Span } from './engine';
 import type { Schedule } from './model';
-import { DAY_MS, MINUTES_PER_DAY, civilFromDays, formatTime, weekdayOfDay } from './zoned-time';
+import { DAY_MS, MINUTES_PER_DAY, civilFromDays, formatTime, localDaysAhead, weekdayOfDay } from './zoned-time';
 
 const DAY_CODES = ['', 'Mo', 'Tu', 'We', 'Th', 'Fr', 'Sa', 'Su'];
 const MONTHS = ['', 'Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -129,8 +129,7 @@ function dateSelector(first: number, last: number): string {
  */
 export function toOpeningHours(schedule: Schedule, from: Date, horizonDays = 366): string {
   const compiled = compileSchedule(schedule);
-  const firstDay = compiled.clock.localDay(from.getTime());
-  const lastDay = compiled.clock.localDay(from.getTime() + horizonDays * DAY_MS - 1);
+  const { first: firstDay, last: lastDay } = localDaysAhead(from, horizonDays, schedule.timeZone);
 
   const rules: string[] = [];
   let run: { first: number; last: number; text: string } | null = null;

@@ -8,18 +8,16 @@ import { DAY_CODES, type DayCode } from './api-schema';
 import { calendar, statusAt } from './engine';
 import { EXCEPTION_REASON_LABELS, type ClosedReason, type Schedule, type Status, type Weekday, type WeeklyRule } from './model';
 import { toOpeningHours } from './osm';
-import { localParts } from './zoned-time';
+import { formatTime, localParts, MINUTES_PER_DAY, parseTime } from './zoned-time';
 
 export const dayCode = (day: Weekday): DayCode => DAY_CODES[day - 1];
-export const weekdayOf = (code: DayCode): Weekday => (DAY_CODES.indexOf(code) + 1) as Weekday;
+/** The ISO weekday (Monday = 1) of an API day code (`mo` … `su`). */
+export const weekdayOfCode = (code: DayCode): Weekday => (DAY_CODES.indexOf(code) + 1) as Weekday;
 
 export const DAY_NAMES = ['lundi', 'mardi', 'mercredi', 'jeudi', 'vendredi', 'samedi', 'dimanche'] as const;
 
 /** `26:00` → `02:00`: what a clock on the wall shows. */
-export const wallClock = (time: string) => {
-  const [h, m] = time.split(':').map(Number);
-  return `${String(h % 24).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
-};
+export const wallClock = (time: string) => formatTime(parseTime(time) % MINUTES_PER_DAY);
 
 /** Version and local date: `If-Match` compares the version, `If-None-Match` the whole tag. */
 export function hoursEtag(version: number, today: string): string {
@@ -45,10 +43,7 @@ export function reasonLabel(reason: ClosedReason | null): string | null {
   }
 }
 
-const timeIn = (instant: Date, zone: string) => {
-  const minutes = localParts(instant, zone).minutes;
-  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
-};
+const timeIn = (instant: Date, zone: string) => formatTime(localParts(instant, zone).minutes);
 
 /** "aujourd’hui", "demain", "vendredi", or "le 26/12" beyond a week. */
 function dayWords(instant: Date, from: Date, zone: string): string {

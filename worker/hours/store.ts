@@ -9,8 +9,8 @@
  * `last_write`; every later statement of the batch runs only if that stamp is
  * there. A stale write therefore changes nothing at all.
  */
-import { and, asc, desc, eq, gt, gte, inArray, isNull, or } from 'drizzle-orm';
-import { hoursAudit, hoursExceptions, locationHours } from '../../db/schema';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, or, sql } from 'drizzle-orm';
+import { hoursAudit, hoursExceptions, locationHours, locations } from '../../db/schema';
 import type { Database } from '../database';
 import type { HoursException, Interval, Schedule, WeeklyRule } from './model';
 import { addDays } from './zoned-time';
@@ -54,7 +54,7 @@ export async function loadSchedule(
   };
 }
 
-function toException(row: typeof hoursExceptions.$inferSelect): HoursException {
+function toException(row: ExceptionRow): HoursException {
   return {
     id: row.id,
     startDate: row.startDate,
@@ -66,7 +66,7 @@ function toException(row: typeof hoursExceptions.$inferSelect): HoursException {
   };
 }
 
-export type WriteResult = { ok: true; version: number } | { ok: false; problem: 'stale' | 'not_found' };
+export type WriteResult = { ok: true; version: number } | { ok: false; problem: 'stale' };
 
 const randomId = (prefix: string) => `${prefix}_${crypto.randomUUID().replace(/-/g, '').slice(0, 20)}`;
 
@@ -169,29 +169,36 @@ export async function addException(
   return { ...result, id };
 }
 
-export async function findExceptionRow(db: Database, locationId: string, exceptionId: string) {
+export type ExceptionRow = typeof hoursExceptions.$inferSelect;
+
+export async function findException(db: Database, locationId: string, exceptionId: string): Promise<ExceptionRow | undefined> {
   return db.select().from(hoursExceptions)
     .where(and(eq(hoursExceptions.id, exceptionId), eq(hoursExceptions.locationId, locationId))).get();
 }
 
+/** Removes an exception the caller has just read (`findException`): its row goes to the audit log as it was. */
 export async function removeException(
   db: Database,
-  input: { locationId: string; exceptionId: string; expectedVersion: number; actor: Actor; now: string },
+  input: { existing: ExceptionRow; expectedVersion: number; actor: Actor; now: string },
 ): Promise<WriteResult> {
-  const existing = await db
-    .select()
-    .from(hoursExceptions)
-    .where(and(eq(hoursExceptions.id, input.exceptionId), eq(hoursExceptions.locationId, input.locationId)))
-    .get();
-  if (!existing) return { ok: false, problem: 'not_found' };
+  const { existing } = input;
   const d1 = db.$client;
   const stamp = randomId('w');
   return run(d1, [
-    ...claimVersion(d1, input.locationId, input.expectedVersion, stamp, input.now),
-    d1.prepare(`delete from hours_exceptions where id = ? and ${WON}`).bind(input.exceptionId, input.locationId, stamp),
-    audit(d1, input.locationId, stamp, { action: 'exception.remove', actor: input.actor, now: input.now, before: toException(existing), after: null }),
-    touchLocation(d1, input.locationId, stamp, input.now),
+    ...claimVersion(d1, existing.locationId, input.expectedVersion, stamp, input.now),
+    d1.prepare(`delete from hours_exceptions where id = ? and ${WON}`).bind(existing.id, existing.locationId, stamp),
+    audit(d1, existing.locationId, stamp, { action: 'exception.remove', actor: input.actor, now: input.now, before: toException(existing), after: null }),
+    touchLocation(d1, existing.locationId, stamp, input.now),
   ], input.expectedVersion);
+}
+
+/** The locations a bulk exception names, in one query whatever their number (a national closure names 17,000): the ids go as one JSON parameter. */
+export async function bulkTargets(db: Database, ids: string[]) {
+  return db
+    .select({ id: locations.id, parentId: locations.parentId, department: locations.department, timeZone: locations.timeZone })
+    .from(locations)
+    .where(sql`${locations.id} in (select value from json_each(${JSON.stringify(ids)}))`)
+    .all();
 }
 
 /** Bound parameters per exception row; D1 allows 100 per statement. */

@@ -8,7 +8,7 @@
  * snake_case, so the caller can attach it to the right input.
  */
 import { DATE_FORMAT, readLocalDate } from './instants';
-import { parseTime } from './zoned-time';
+import { formatTime, parseTime } from './zoned-time';
 
 export interface Issue {
   name: string;
@@ -21,8 +21,6 @@ const MAX_CLOSES = 48 * 60;
 const DAY = 1440;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
 /** A checked interval, in minutes, with where it came from (for overlap messages). */
 interface Checked {
@@ -59,12 +57,12 @@ function checkInterval(value: unknown, path: string, issues: Issue[]): { opens: 
   const closes = time('closes', MAX_CLOSES, '00:00 à 48:00');
   if (opens === null || closes === null) return null;
   if (closes === opens) {
-    issues.push({ name: path, reason: `intervalle vide : ${hhmm(opens)}–${hhmm(closes)}` });
+    issues.push({ name: path, reason: `intervalle vide : ${formatTime(opens)}–${formatTime(closes)}` });
     return null;
   }
   if (closes < opens) {
     // Most often someone meant "after midnight": say how to write it.
-    issues.push({ name: path, reason: `intervalle inversé : ${hhmm(opens)} avant ${hhmm(closes)} (après minuit, écrire ${hhmm(closes + DAY)})` });
+    issues.push({ name: path, reason: `intervalle inversé : ${formatTime(opens)} avant ${formatTime(closes)} (après minuit, écrire ${formatTime(closes + DAY)})` });
     return null;
   }
   return { opens, closes };
@@ -105,7 +103,7 @@ export function validateWeekly(rules: unknown): Issue[] {
     if (!dayOk) issues.push({ name: `${path}.day`, reason: `jour attendu de 1 (lundi) à 7 (dimanche) : « ${String(day)} »` });
     const times = checkInterval(rule, path, issues);
     if (!dayOk || !times) return;
-    byDay[day].push({ path, ...times, label: `${DAY_NAMES[day - 1]} ${hhmm(times.opens)}–${hhmm(times.closes)}` });
+    byDay[day].push({ path, ...times, label: `${DAY_NAMES[day - 1]} ${formatTime(times.opens)}–${formatTime(times.closes)}` });
   });
 
   for (let day = 1; day <= 7; day++) {
@@ -185,7 +183,7 @@ export function validateException(input: ExceptionInput, today: string): Issue[]
   intervals.forEach((interval: unknown, index) => {
     const path = `intervals[${index}]`;
     const times = checkInterval(interval, path, issues);
-    if (times) checked.push({ path, ...times, label: `${hhmm(times.opens)}–${hhmm(times.closes)}` });
+    if (times) checked.push({ path, ...times, label: `${formatTime(times.opens)}–${formatTime(times.closes)}` });
   });
   // Same day: plain overlap. Over a range of days, an interval past midnight
   // also reaches the next day's intervals (they are the same list).

@@ -124,7 +124,7 @@ export function addDays(date: string, days: number): string {
 }
 
 /** ISO weekday (Monday = 1 … Sunday = 7) of a `YYYY-MM-DD` date. */
-export function weekdayOf(date: string): number {
+export function weekdayOfDate(date: string): number {
   return weekdayOfDay(parseDay(date));
 }
 
@@ -309,14 +309,10 @@ export function zoneClock(zone: string): ZoneClock {
   return clock;
 }
 
-/** UTC offset of `zone` at instant `ms`, in ms (local = UTC + offset). */
-export function offsetAt(ms: number, zone: string): number {
-  return zoneClock(zone).offset(ms);
-}
-
-/** Local day number of instant `ms` in `zone`. */
-export function localDay(ms: number, zone: string): number {
-  return zoneClock(zone).localDay(ms);
+/** The local day numbers from instant `from` to `days` × 24 h later (exact for every instant in between). */
+export function localDaysAhead(from: Date, days: number, zone: string): { first: number; last: number } {
+  const clock = zoneClock(zone);
+  return { first: clock.localDay(from.getTime()), last: clock.localDay(from.getTime() + days * DAY_MS - 1) };
 }
 
 /** Local date, minute of day and ISO weekday of an instant in `zone`. */
@@ -329,11 +325,6 @@ export function localParts(instant: Date | number, zone: string): LocalParts {
     minutes: Math.floor((wall - day * DAY_MS) / MINUTE_MS),
     weekday: weekdayOfDay(day),
   };
-}
-
-/** Instant (ms) of minute `minutes` (may exceed 1439) of local day number `day` in `zone`. */
-export function instantOfDayMinute(day: number, minutes: number, zone: string): number {
-  return zoneClock(zone).instant(day, minutes);
 }
 
 const TIME_RE = /^(\d{2}):([0-5]\d)$/;

@@ -1,7 +1,8 @@
 /**
  * @module
  * schema.org JSON-LD for an office page: `PostOffice` for post offices,
- * `LocalBusiness` for partner points. Hours join later (issue: hours engine).
+ * `LocalBusiness` for partner points. The opening hours are added beside it
+ * (hours/schema-org.ts, joined by hours/office-view.ts).
  */
 import type { LocationRow } from '../../db/schema';
 import { LOCATION_TYPE_LABELS, SERVICE_LABELS } from './catalog';

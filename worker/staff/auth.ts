@@ -37,12 +37,3 @@ export const staffOnly = createMiddleware<StaffEnv>(async (c, next) => {
   await next();
   c.header('cache-control', PRIVATE_NO_STORE);
 });
-
-export function requirePermission(staff: Staff, action: StaffAction, location: Pick<LocationRow, 'id' | 'parentId' | 'department'>) {
-  if (!mayDo(staff, action)) {
-    throw new Problem('forbidden', `Le rôle « ${staff.role} » ne permet pas cette action.`);
-  }
-  if (!inScope(staff, location)) {
-    throw new Problem('forbidden', `Le point de contact ${location.id} est hors du périmètre de ce jeton.`);
-  }
-}

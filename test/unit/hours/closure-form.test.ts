@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { ClosureForm, formDate, formTimeZone } from '../../../worker/staff/closure';
+import { ClosureForm, formDate, formTimeZone } from '../../../worker/hours/closure-form';
 
 /** The staff closure form: its default date, and the date field's one parser. */
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import opening_hours from 'opening_hours';
 import { describe, expect, it } from 'vitest';
-import { googleBusinessHours, openingHoursJsonLd } from '../../../worker/hours/google';
+import { googleBusinessHours } from '../../../worker/hours/google-business-profile';
+import { openingHoursJsonLd } from '../../../worker/hours/schema-org';
 import type { HoursException, Schedule, Weekday, WeeklyRule } from '../../../worker/hours/model';
 import { toOpeningHours } from '../../../worker/hours/osm';
 import { scheduleArb } from './arbitraries';

@@ -8,7 +8,7 @@ import {
   isValidDate,
   localParts,
   parseTime,
-  weekdayOf,
+  weekdayOfDate,
 } from '../../../worker/hours/zoned-time';
 
 const iso = (date: Date) => date.toISOString();
@@ -38,7 +38,7 @@ describe('local parts of an instant', () => {
       fc.property(fc.constantFrom(...zones), fc.integer({ min: 0, max: 4_102_444_800_000 }), (zone, ms) => {
         const ours = localParts(ms, zone);
         expect({ date: ours.date, minutes: ours.minutes }).toEqual(intlWall(ms, zone));
-        expect(ours.weekday).toBe(weekdayOf(ours.date));
+        expect(ours.weekday).toBe(weekdayOfDate(ours.date));
       }),
       { numRuns: 500 },
     );
@@ -133,9 +133,9 @@ describe('date helpers', () => {
   });
 
   it('knows the ISO weekday of a date', () => {
-    expect(weekdayOf('2026-11-23')).toBe(1);
-    expect(weekdayOf('2026-11-29')).toBe(7);
-    expect(weekdayOf('2000-01-01')).toBe(6);
+    expect(weekdayOfDate('2026-11-23')).toBe(1);
+    expect(weekdayOfDate('2026-11-29')).toBe(7);
+    expect(weekdayOfDate('2000-01-01')).toBe(6);
   });
 
   it('checks dates and times', () => {
