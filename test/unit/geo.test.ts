@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { distanceMeters, GridIndex, parseNear } from '../../worker/locator/geo';
+import { distanceMeters, GridIndex } from '../../worker/locator/geo';
+import { parseNear } from '../../worker/locator/search-request';
 import { classifyQuery, searchKey } from '../../worker/locator/text';
 
 describe('great-circle distance', () => {

@@ -1,6 +1,6 @@
 import { request } from './http-client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ImportedLocation } from '../../worker/imports/open-data';
+import type { ImportedLocation } from '../../tools/imports/open-data';
 import { demoSample, load } from './seed';
 
 const sample = demoSample(600);

@@ -5,7 +5,7 @@
  */
 import { SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { demoSchedule } from '../../worker/demo/hours';
+import { demoSchedule } from '../../tools/demo/hours';
 import { seedSchedules } from '../../worker/hours/store';
 import { expireGazetteer, forgetGazetteer } from '../../worker/locator/gazetteer';
 import { db, demoSample, load } from './seed';

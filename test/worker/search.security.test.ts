@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PUBLISHABLE_KEY, ensureDemoPartner } from '../../worker/partners/demo';
 import { createPartner } from '../../worker/partners/keys';
+import { encodeSearchCursor } from '../../worker/locator/search-request';
 import { request } from './http-client';
 import { db, demoSample, load } from './seed';
 
@@ -119,12 +120,12 @@ describe('anonymous search', () => {
   });
 
   it('cannot page deeper than 200 results', async () => {
-    const deep = await request(`/api/v1/locations/search?near=${near}&radius=50000&cursor=o200`);
+    const deep = await request(`/api/v1/locations/search?near=${near}&radius=50000&cursor=${encodeSearchCursor(200)}`);
     expect(deep.status).toBe(400);
     const body = (await deep.json()) as any;
     expect(body.invalid_params).toEqual([expect.objectContaining({ name: 'cursor', reason: expect.stringContaining('200') })]);
     // The last page allowed ends at the 200th result and offers no cursor beyond it.
-    const last = (await (await request(`/api/v1/locations/search?near=${near}&radius=50000&limit=50&cursor=o150`)).json()) as any;
+    const last = (await (await request(`/api/v1/locations/search?near=${near}&radius=50000&limit=50&cursor=${encodeSearchCursor(150)}`)).json()) as any;
     expect(last.results.length).toBe(50);
     expect(last.next_cursor).toBeNull();
   });

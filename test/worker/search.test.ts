@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { demoSchedule } from '../../worker/demo/hours';
+import { demoSchedule } from '../../tools/demo/hours';
 import { seedSchedules } from '../../worker/hours/store';
-import type { ImportedLocation } from '../../worker/imports/open-data';
+import type { ImportedLocation } from '../../tools/imports/open-data';
 import { CELL_DEGREES, distanceMeters } from '../../worker/locator/geo';
 import { forgetGazetteer } from '../../worker/locator/gazetteer';
+import { encodeSearchCursor } from '../../worker/locator/search-request';
 import { request } from './http-client';
 import { db, demoSample, load } from './seed';
 
@@ -286,9 +287,27 @@ describe('bad input', () => {
     expect(body.invalid_params.map((p: any) => p.name)).toContain(field);
   });
 
+  it('takes only its own cursors, spelled as it spells them (400 naming cursor, not 5xx)', async () => {
+    const ours = encodeSearchCursor(7);
+    expect(ours).not.toMatch(/7/);
+    expect((await search(`near=48,2&cursor=${ours}`)).status).toBe(200);
+    const encode = (text: string) => btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    for (const other of [
+      'o7', // the clear offsets of old
+      `${ours}=`, // padded
+      ours.slice(0, -1), // truncated
+      encode('{"offset": 7}'), encode('{"offset":7.0}'), encode('{"offset":"7"}'), encode('{"offset":-7}'), encode('{"offset":7,"x":1}'), encode('[7]'), encode('null'),
+    ]) {
+      const { status, body } = await search(`near=48,2&cursor=${encodeURIComponent(other)}`);
+      expect(status, other).toBe(400);
+      expect(body.invalid_params.map((p: { name: string }) => p.name)).toEqual(['cursor']);
+    }
+  });
+
   it('bounds the work of the costliest requests', async () => {
     for (const query of [
-      'near=48.85,2.35&radius=50000&limit=50&cursor=o950&open_at=2026-12-25T03:00:00%2B01:00',
+      `near=48.85,2.35&radius=50000&limit=50&cursor=${encodeSearchCursor(950)}&open_at=2026-12-25T03:00:00%2B01:00`,
+      `near=48.85,2.35&radius=50000&limit=50&cursor=${encodeSearchCursor(150)}&open_at=2026-12-25T03:00:00%2B01:00`,
       'near=90,0&radius=100',
       'near=-90,180&radius=50000',
       'near=48.85,2.35&open_at=0000-01-01T00:00%2B14:00',
@@ -298,7 +317,7 @@ describe('bad input', () => {
       await response.arrayBuffer();
       expect([200, 400], query).toContain(response.status);
     }
-    expect((await search('near=48,2&cursor=o1000')).status).toBe(400);
+    expect((await search(`near=48,2&cursor=${encodeSearchCursor(1000)}`)).status).toBe(400);
   });
 
   it('never answers 5xx', async () => {

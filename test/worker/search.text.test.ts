@@ -6,9 +6,9 @@
  * geography, written here by hand, not read from the product's data.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { demoSchedule } from '../../worker/demo/hours';
+import { demoSchedule } from '../../tools/demo/hours';
 import { seedSchedules } from '../../worker/hours/store';
-import type { ImportedLocation } from '../../worker/imports/open-data';
+import type { ImportedLocation } from '../../tools/imports/open-data';
 import { forgetGazetteer } from '../../worker/locator/gazetteer';
 import { request } from './http-client';
 import { db, demoSample, load } from './seed';

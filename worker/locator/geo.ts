@@ -82,11 +82,3 @@ export class GridIndex<T extends Point> {
     return found.sort((a, b) => a.distance - b.distance || tieBreak(a.item, b.item));
   }
 }
-
-/** `48.8566,2.3522` → a point; undefined when malformed or out of range. */
-export function parseNear(text: string | null | undefined): Point | undefined {
-  const match = /^\s*(-?\d{1,3}(?:\.\d{1,17})?)\s*,\s*(-?\d{1,3}(?:\.\d{1,17})?)\s*$/.exec(text ?? '');
-  if (!match) return undefined;
-  const [latitude, longitude] = [Number(match[1]), Number(match[2])];
-  return Math.abs(latitude) <= 90 && Math.abs(longitude) <= 180 ? { latitude, longitude } : undefined;
-}

@@ -12,17 +12,13 @@ export const ANONYMOUS_LIMIT_PERIOD_S = 60;
 
 export const ANONYMOUS_LIMIT_MESSAGE = `Trop de recherches depuis votre adresse : réessayez dans ${ANONYMOUS_LIMIT_PERIOD_S} secondes.`;
 
-interface Limiter {
-  limit(options: { key: string }): Promise<{ success: boolean }>;
-}
-
 /**
  * Counts one search against the client's address. Cloudflare's edge always
  * sets `CF-Connecting-IP`; a request without it did not come through the
  * edge (tests, local runs) and is not counted.
  */
 export async function anonymousWithinLimit(clientIp: string | null | undefined): Promise<boolean> {
-  const limiter = (bindings() as unknown as { SEARCH_LIMITER?: Limiter }).SEARCH_LIMITER;
+  const limiter = bindings().SEARCH_LIMITER;
   if (!limiter || !clientIp) return true;
   return (await limiter.limit({ key: `search:${clientIp}` })).success;
 }

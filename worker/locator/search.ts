@@ -4,6 +4,11 @@
  * where to search (coordinates, postcode, commune, office name or id), finds
  * the locations within the radius nearest first, applies the service, type
  * and opening filters, and explains an empty answer.
+ *
+ * This is the search use case: the API route, `/recherche` and the partner
+ * widget each read their request into a {@link SearchInput}
+ * (`search-request.ts`), call {@link searchLocations}, and show the answer
+ * their own way (`present.ts`).
  */
 import type { Database } from '../database';
 import { dayPlan, statusAt } from '../hours/engine';
@@ -14,13 +19,18 @@ import { addDays, localParts } from '../hours/zoned-time';
 import type { LocationType, Service } from '../locations/catalog';
 import { distanceMeters, type Point } from './geo';
 import { type CommunePlace, gazetteer, type Gazetteer, type Place, type Placement } from './gazetteer';
+import { formatDistance } from './search-request';
 import { classifyQuery, closeEnough } from './text';
 
+/** Where to search and what qualifies; see `search-request.ts` for how each door fills it in. */
 export interface SearchInput {
+  /** Coordinates win over `q` when both are given. */
   near?: Point;
   q?: string;
+  /** Metres. */
   radius: number;
   limit: number;
+  /** Results to skip, nearest first: paging. */
   offset: number;
   servicesAny?: Service[];
   servicesAll?: Service[];
@@ -271,8 +281,6 @@ function whyNot(status: Status, when: string): string {
   }
 }
 
-const km = (metres: number) => `${(metres / 1000).toLocaleString('fr-FR', { maximumFractionDigits: 1 })} km`;
-
 export async function searchLocations(db: Database, input: SearchInput): Promise<SearchOutput> {
   const g = await gazetteer(db);
   const { center, resolution, only } = resolve(g, input);
@@ -315,7 +323,7 @@ export async function searchLocations(db: Database, input: SearchInput): Promise
 
   let explanation: string | null = null;
   if (results.length === 0) {
-    const where = `dans un rayon de ${km(input.radius)}`;
+    const where = `dans un rayon de ${formatDistance(input.radius)}`;
     if (candidates.length === 0) {
       // Beyond the radius, a plain scan: a grid walk over thousands of kilometres would cost more.
       const nearest = g.places.filter(keep).reduce<{ item: Place; distance: number } | undefined>((best, item) => {
@@ -323,7 +331,7 @@ export async function searchLocations(db: Database, input: SearchInput): Promise
         return !best || distance < best.distance ? { item, distance } : best;
       }, undefined);
       explanation = `Aucun point de contact ${input.servicesAll?.length || input.servicesAny?.length || input.types?.length ? 'correspondant à ces critères ' : ''}${where}.`
-        + (nearest ? ` Le plus proche est à ${km(nearest.distance)} : ${nearest.item.name} (${nearest.item.commune}).` : '');
+        + (nearest ? ` Le plus proche est à ${formatDistance(nearest.distance)} : ${nearest.item.name} (${nearest.item.commune}).` : '');
     } else if (input.offset > 0) {
       explanation = 'Plus aucun résultat au-delà de cette page.';
     } else {

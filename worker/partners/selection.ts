@@ -19,6 +19,7 @@ import { settings } from '../../db/schema';
 import type { Database } from '../database';
 import { bindings, isProduction } from '../env';
 import { decodeBase64url, encodeBase64url } from '../http/base64url';
+import { randomSecret } from '../http/crypto';
 import type { Service } from '../locations/catalog';
 
 export interface SelectionPayload {
@@ -70,7 +71,7 @@ async function signingSecret(db: Database, config: SigningConfig): Promise<strin
 async function readOrCreateSecret(db: Database): Promise<string> {
   const row = await db.select().from(settings).where(eq(settings.name, 'selection_signing_key')).get();
   if (row) return row.value;
-  const generated = encodeBase64url(crypto.getRandomValues(new Uint8Array(32)));
+  const generated = randomSecret();
   await db.insert(settings).values({ name: 'selection_signing_key', value: generated }).onConflictDoNothing();
   return (await db.select().from(settings).where(eq(settings.name, 'selection_signing_key')).get())!.value;
 }
@@ -99,6 +100,18 @@ export async function signSelection(
   const payload: SelectionPayload = { l: choice.l, s: choice.s, p: await partnerTag(key, choice.partnerId), e: choice.e };
   const body = encodeBase64url(encoder.encode(JSON.stringify(payload)));
   return `${body}.${encodeBase64url(await hmac(key, body))}`;
+}
+
+/** One signed choice per point offered to a shopper, all valid {@link SELECTION_TTL_S} from `now`. */
+export async function offerSelections(
+  db: Database,
+  config: SigningConfig,
+  offer: { partnerId: string; services: Service[]; locationIds: string[]; now: Date },
+): Promise<string[]> {
+  const e = Math.floor(offer.now.getTime() / 1000) + SELECTION_TTL_S;
+  const tokens: string[] = [];
+  for (const l of offer.locationIds) tokens.push(await signSelection(db, config, { l, s: offer.services, partnerId: offer.partnerId, e }));
+  return tokens;
 }
 
 export type Verification = { ok: true; payload: SelectionPayload } | { ok: false; reason: string };

@@ -8,6 +8,7 @@ import { createMiddleware } from 'hono/factory';
 import { describeRoute } from 'hono-openapi';
 import * as v from 'valibot';
 import { database } from '../env';
+import { NO_STORE } from '../http/headers';
 import { methodNotAllowed, Problem } from '../http/problem';
 import { validate } from '../http/validate';
 import { SERVICES } from '../locations/catalog';
@@ -46,7 +47,7 @@ export const selectionRoutes = new Hono()
     validate('json', VerifyBody),
     async (c) => {
       const db = database();
-      c.header('cache-control', 'no-store');
+      c.header('cache-control', NO_STORE);
       const result = await verifySelection(db, signingConfig(), c.req.valid('json').token, Math.floor(Date.now() / 1000), c.get('partner').id);
       if (!result.ok) return c.json({ valid: false, reason: result.reason });
       const { payload } = result;
