@@ -11,7 +11,7 @@ import { Hono, type Context } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import * as v from 'valibot';
 import { database } from '../env';
-import { PRIVATE_NO_STORE, PUBLIC_CACHE } from '../http/headers';
+import { NO_STORE, PRIVATE_NO_STORE, PUBLIC_CACHE } from '../http/headers';
 import { invalidRequest, methodNotAllowed, Problem } from '../http/problem';
 import { validate } from '../http/validate';
 import { LOCATION_ID, ProblemSchema } from '../locations/api-schema';
@@ -176,7 +176,7 @@ export const hoursFeedRoutes = new Hono()
       const { since, limit } = c.req.valid('query');
       const after = since ? Number(since) : 0;
       const rows = await hoursChanges(database(), after, limit);
-      c.header('cache-control', 'no-store');
+      c.header('cache-control', NO_STORE);
       return c.json({
         changes: rows.map((r) => ({ seq: r.seq, location_id: r.locationId, action: r.action, at: r.at, page_url: r.pagePath })),
         next_cursor: String(rows.at(-1)?.seq ?? after),
