@@ -4,7 +4,7 @@
  * migrations under db/migrations; wrangler applies them to D1.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type { ExceptionReason, Interval, LocationType, Service, WeeklyRule } from './vocabulary';
 
 /** Every place a customer can go to: offices, agencies, relays, lockers, relay shops. */
@@ -72,6 +72,38 @@ export const communes = sqliteTable(
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [index('communes_department_idx').on(t.department, t.name)],
+);
+
+/**
+ * One row per département, maintained at write time by every import and
+ * hours change: the home page and the sitemap index read about 100 rows
+ * instead of grouping 30,000 locations on every request.
+ */
+export const departmentStats = sqliteTable('department_stats', {
+  department: text('department').primaryKey(),
+  activeLocations: integer('active_locations').notNull(),
+  /** Communes of the département with an active location. */
+  communes: integer('communes').notNull(),
+  /** Latest change of any of its locations, closings and hours included (sitemap `lastmod`). */
+  updatedAt: text('updated_at').notNull(),
+});
+
+/**
+ * The locator's compact view of the network (positions, kinds, services,
+ * names), published whenever the set of locations changes. Stored in parts
+ * under D1's 2 MB row limit; a snapshot is complete when all `parts` rows
+ * of its `version` are present.
+ */
+export const locatorSnapshots = sqliteTable(
+  'locator_snapshots',
+  {
+    version: integer('version').notNull(),
+    part: integer('part').notNull(),
+    parts: integer('parts').notNull(),
+    data: blob('data', { mode: 'buffer' }).notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.version, t.part] })],
 );
 
 /**

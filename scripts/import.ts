@@ -11,6 +11,7 @@ import { parse } from 'csv-parse';
 import { mapOpenDataRecord, OPEN_DATA_COLUMNS, type ImportedLocation } from '../tools/imports/open-data';
 import { closesTooMany, MASS_CLOSE_SHARE, planImport } from '../tools/imports/plan';
 import { applyImportPlan, loadExisting } from '../tools/imports/store';
+import { publishLocatorSnapshot } from '../worker/locator/snapshot';
 import { openDatabase, PERSIST_DIR } from './local-db';
 
 interface Rejection {
@@ -91,6 +92,9 @@ async function main() {
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     await applyImportPlan(db, plan, now, (done, total) => progress(`writing ${done}/${total} statements`));
     if (plan.inserts.length + plan.updates.length + plan.closes.length > 0) progress('\n');
+    // Searches then load the new network from one compact row instead of the whole table.
+    const snapshot = await publishLocatorSnapshot(db);
+    console.log(`locator snapshot: version ${snapshot.version}, ${Math.round(snapshot.bytes / 1024)} KB${snapshot.reused ? ' (unchanged)' : ''}`);
 
     for (const r of rejected) console.log(`rejected line ${r.line} (${r.id || 'no id'}): ${r.reason}`);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -16,6 +16,7 @@ import { seedSchedules } from '../worker/hours/store';
 import { localParts } from '../worker/hours/zoned-time';
 import { planImport } from '../tools/imports/plan';
 import { applyImportPlan, loadExisting, unfinishedNetworkWrite } from '../tools/imports/store';
+import { publishLocatorSnapshot } from '../worker/locator/snapshot';
 import { ensureDemoPartner } from '../worker/partners/demo';
 import { openDatabase, PERSIST_DIR } from './local-db';
 
@@ -65,6 +66,8 @@ try {
         console.log(`demo network: ${done}/${total} statements written`);
       }
     });
+    const snapshot = await publishLocatorSnapshot(db);
+    console.log(`locator snapshot: version ${snapshot.version}, ${Math.round(snapshot.bytes / 1024)} KB`);
     const today = new Date();
     const schedules = network.map((l) => ({ locationId: l.id, ...demoSchedule(l, localParts(today, l.timeZone).date) }));
     await seedSchedules(db, schedules, now, undefined, (done, total) => {

@@ -3,12 +3,13 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { demoSample, load } from './seed';
 
 /** The data statements of a migration (its schema changes are already applied by the setup). */
 function dataStatements(name: string): string[] {
   const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith(name));
   if (!migration) throw new Error(`no migration ${name}`);
-  return migration.queries.filter((q) => /^\s*(--[^\n]*\n\s*)*(update|delete)/i.test(q));
+  return migration.queries.filter((q) => /^\s*(--[^\n]*\n\s*)*(insert|update|delete)/i.test(q));
 }
 
 describe('0004: open on holidays', () => {
@@ -40,5 +41,34 @@ describe('0004: open on holidays', () => {
     ]);
     const left = await db.prepare(`select id from hours_exceptions order by id`).all();
     expect(left.results.map((r) => r.id)).toEqual(['ex_office', 'ex_staff']);
+  });
+});
+
+describe('0005: département figures', () => {
+  it('fills department_stats from the locations and communes an earlier import left, hours changes and closings included', async () => {
+    const db = env.DB;
+    const sample = demoSample(400);
+    await load(sample, 'demo', '2026-11-01T08:00:00Z');
+    const small = [...new Set(sample.map((l) => l.department))].find((code) => sample.filter((l) => l.department === code).length <= 5)!;
+    await load(sample.filter((l) => l.department !== small), 'demo', '2026-11-05T08:00:00Z');
+    // An hours write before 0005 touched only its location.
+    const edited = sample.find((l) => l.department !== small)!;
+    await db.prepare(`update locations set updated_at = '2026-11-07T10:15:00.123Z' where id = ?`).bind(edited.id).run();
+    // The database as 0005 finds it: the table just created, empty.
+    await db.prepare(`delete from department_stats`).run();
+
+    const statements = dataStatements('0005');
+    expect(statements).toHaveLength(1);
+    for (const sql of statements) await db.prepare(sql).run();
+
+    const stored = await db.prepare(`select department, active_locations, communes, updated_at from department_stats order by department`).all();
+    const grouped = await db.prepare(
+      `select department, sum(status = 'active') as active_locations,
+         count(distinct case when status = 'active' then insee_code end) as communes, max(updated_at) as updated_at
+       from locations group by department order by department`,
+    ).all();
+    expect(stored.results).toEqual(grouped.results);
+    expect(stored.results.find((r) => r.department === small)).toMatchObject({ active_locations: 0, communes: 0, updated_at: '2026-11-05T08:00:00Z' });
+    expect(stored.results.find((r) => r.department === edited.department)).toMatchObject({ updated_at: '2026-11-07T10:15:00.123Z' });
   });
 });

@@ -10,6 +10,7 @@
 import { getTableColumns } from 'drizzle-orm';
 import { locations } from '../../db/schema';
 import type { Database } from '../../worker/database';
+import { bumpNetworkVersion } from '../../worker/locations/network-version';
 import type { ExistingLocation, ImportPlan } from './plan';
 import type { ImportedLocation } from './open-data';
 
@@ -75,6 +76,22 @@ const REFRESH_COMMUNES = [
    ) where rn = 1`,
 ];
 
+/**
+ * Rebuilds the départements' figures from their locations and the communes
+ * just refreshed, so the home page and the sitemaps read about 100 rows
+ * instead of grouping every location per request. Départements whose
+ * locations all closed keep a row with 0 active (readers skip them).
+ * Same query as the backfill in db/migrations/0005_edge_scale.sql.
+ */
+const REFRESH_DEPARTMENTS = [
+  'delete from department_stats',
+  `insert into department_stats (department, active_locations, communes, updated_at)
+   select l.department, sum(l.status = 'active'),
+     (select count(*) from communes c where c.department = l.department and c.active_locations > 0),
+     max(l.updated_at)
+   from locations l group by l.department`,
+];
+
 export type WriteProgress = (done: number, total: number) => void;
 
 export interface WriteOptions {
@@ -130,9 +147,10 @@ export async function writeInBatches(
 
 /**
  * Whether the last write of the network (import or demo seed) finished.
- * The marker is cleared before the first batch and set after the last one
- * (communes refreshed): a run interrupted in between leaves it unset, and
- * the next run completes the work instead of trusting a fragment.
+ * The marker is cleared before the first batch and set by the last one,
+ * in the same transaction as the derived tables and the network version:
+ * a run interrupted before it leaves the marker unset, and the next run
+ * completes the work instead of trusting a fragment.
  */
 const WRITE_MARKER = 'network_write';
 
@@ -143,13 +161,31 @@ export async function unfinishedNetworkWrite(db: Database): Promise<string | nul
   return match ? match[1] : null;
 }
 
-async function markNetworkWrite(d1: D1Database, value: string) {
-  await d1
+function networkWriteMarker(d1: D1Database, value: string): D1PreparedStatement {
+  return d1
     .prepare(`insert into settings (name, value) values (?, ?) on conflict (name) do update set value = excluded.value`)
-    .bind(WRITE_MARKER, value)
-    .run();
+    .bind(WRITE_MARKER, value);
 }
 
+/**
+ * The last step of every network write, one transaction: what is derived
+ * from the locations (communes, then départements, which count communes),
+ * the network version, and the marker that says the write is complete.
+ */
+function finishNetworkWrite(d1: D1Database, now: string): D1PreparedStatement[] {
+  return [
+    ...[...REFRESH_COMMUNES, ...REFRESH_DEPARTMENTS].map((sql) => d1.prepare(sql)),
+    bumpNetworkVersion(d1),
+    networkWriteMarker(d1, `complete ${now}`),
+  ];
+}
+
+/**
+ * Writes `plan`. With nothing to write and the last write complete, it
+ * changes nothing, network version included (caches keyed on it stay warm).
+ * After an interrupted write it always finishes: derived tables rebuilt and
+ * the version moved, since the stopped run may have changed locations.
+ */
 export async function applyImportPlan(
   db: Database,
   plan: ImportPlan,
@@ -160,12 +196,10 @@ export async function applyImportPlan(
   const d1 = db.$client;
   const perStatement = Math.max(1, Math.min(options.rowsPerStatement ?? ROWS_PER_UPSERT, ROWS_PER_UPSERT));
   const writes = planWrites(plan, now, perStatement);
-  // An earlier run that stopped half-way left the communes stale: refresh them even with nothing to write.
   const unfinished = await unfinishedNetworkWrite(db);
   if (writes.length === 0 && unfinished === null) return;
   const source = plan.inserts[0]?.source ?? plan.updates[0]?.source ?? unfinished ?? 'open_data';
-  await markNetworkWrite(d1, `in_progress ${source}`);
+  await networkWriteMarker(d1, `in_progress ${source}`).run();
   await writeInBatches(d1, writes, STATEMENTS_PER_BATCH, progress);
-  await d1.batch(REFRESH_COMMUNES.map((sql) => d1.prepare(sql)));
-  await markNetworkWrite(d1, `complete ${now}`);
+  await d1.batch(finishNetworkWrite(d1, now));
 }

@@ -83,9 +83,17 @@ function claimVersion(d1: D1Database, locationId: string, expected: number, stam
 /** Runs only if this batch won the version: `stamp` is the last write. */
 const WON = `exists (select 1 from location_hours where location_id = ? and last_write = ?)`;
 
+/** The last statements of every single-location write that won: its change date, and its département's. */
 function touchLocation(d1: D1Database, locationId: string, stamp: string, now: string) {
-  // The office page and the sitemap's lastmod follow the hours.
-  return d1.prepare(`update locations set updated_at = ? where id = ? and ${WON}`).bind(now, locationId, locationId, stamp);
+  return [
+    // The office page and the sitemap's lastmod follow the hours.
+    d1.prepare(`update locations set updated_at = ? where id = ? and ${WON}`).bind(now, locationId, locationId, stamp),
+    // The sitemap index reads the département's date from here; max() so that it never moves back.
+    d1.prepare(
+      `update department_stats set updated_at = max(updated_at, ?)
+       where department = (select department from locations where id = ?) and ${WON}`,
+    ).bind(now, locationId, locationId, stamp),
+  ];
 }
 
 function audit(d1: D1Database, locationId: string, stamp: string, entry: { action: string; actor: Actor; now: string; before: unknown; after: unknown }) {
@@ -129,7 +137,7 @@ export async function replaceWeekly(
       before: flagChanges ? { rules: before?.weekly ?? [], openOnHolidays: wasOpen } : before?.weekly ?? [],
       after: flagChanges ? { rules: input.rules, openOnHolidays: input.openOnHolidays } : input.rules,
     }),
-    touchLocation(d1, input.locationId, stamp, input.now),
+    ...touchLocation(d1, input.locationId, stamp, input.now),
   ], input.expectedVersion);
 }
 
@@ -164,7 +172,7 @@ export async function addException(
     d1.prepare(`insert into hours_exceptions (${EXCEPTION_COLUMNS}) select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? where ${WON}`)
       .bind(...values, input.locationId, stamp),
     audit(d1, input.locationId, stamp, { action: 'exception.add', actor: input.actor, now: input.now, before: null, after: { id, ...input.exception } }),
-    touchLocation(d1, input.locationId, stamp, input.now),
+    ...touchLocation(d1, input.locationId, stamp, input.now),
   ], input.expectedVersion);
   return { ...result, id };
 }
@@ -188,7 +196,7 @@ export async function removeException(
     ...claimVersion(d1, existing.locationId, input.expectedVersion, stamp, input.now),
     d1.prepare(`delete from hours_exceptions where id = ? and ${WON}`).bind(existing.id, existing.locationId, stamp),
     audit(d1, existing.locationId, stamp, { action: 'exception.remove', actor: input.actor, now: input.now, before: toException(existing), after: null }),
-    touchLocation(d1, existing.locationId, stamp, input.now),
+    ...touchLocation(d1, existing.locationId, stamp, input.now),
   ], input.expectedVersion);
 }
 
@@ -239,6 +247,10 @@ export async function addBulkException(
        from hours_exceptions where location_id in (${listed}) and bulk_id = ? order by location_id`,
     ).bind(input.actor.id, input.actor.name, input.now, locationIds, bulkId),
     d1.prepare(`update locations set updated_at = ? where id in (${listed})`).bind(input.now, locationIds),
+    d1.prepare(
+      `update department_stats set updated_at = max(updated_at, ?)
+       where department in (select department from locations where id in (${listed}))`,
+    ).bind(input.now, locationIds),
   ]);
   const idOf = new Map((inserted.results as Array<{ id: string; location_id: string }>).map((r) => [r.location_id, r.id]));
   return { bulkId, ids: input.locationIds.map((id) => idOf.get(id)!) };
@@ -303,14 +315,49 @@ export async function seedSchedules(
   }
 }
 
+/**
+ * The schedules of every listed location in two queries (every hours row,
+ * every exception still running at `since`): the locator's isolate-wide
+ * copy. Rows of locations not listed (closed ones) are skipped.
+ */
+export async function loadEverySchedule(
+  db: Database,
+  locations: Array<{ id: string; timeZone: string; department: string }>,
+  since: string,
+): Promise<Map<string, Schedule>> {
+  const schedules = emptySchedules(locations);
+  const [hours, exceptions] = await db.batch([
+    db.select({ id: locationHours.locationId, weekly: locationHours.weekly, openOnHolidays: locationHours.openOnHolidays }).from(locationHours),
+    db.select().from(hoursExceptions).where(or(isNull(hoursExceptions.endDate), gte(hoursExceptions.endDate, since)))
+      .orderBy(asc(hoursExceptions.createdAt), asc(hoursExceptions.id)),
+  ]);
+  fillSchedules(schedules, hours, exceptions);
+  return schedules;
+}
+
+function emptySchedules(locations: Array<{ id: string; timeZone: string; department: string }>): Map<string, Schedule> {
+  return new Map(locations.map((l) => [l.id, { timeZone: l.timeZone, department: l.department, weekly: [], exceptions: [], openOnHolidays: false }]));
+}
+
+function fillSchedules(
+  schedules: Map<string, Schedule>,
+  hours: Array<{ id: string; weekly: WeeklyRule[]; openOnHolidays: boolean }>,
+  exceptions: Array<typeof hoursExceptions.$inferSelect>,
+): void {
+  for (const h of hours) {
+    const schedule = schedules.get(h.id);
+    if (schedule) Object.assign(schedule, { weekly: h.weekly, openOnHolidays: h.openOnHolidays });
+  }
+  for (const e of exceptions) schedules.get(e.locationId)?.exceptions.push(toException(e));
+}
+
 /** Schedules of many locations at once (the locator's results), two queries per 90 locations. */
 export async function loadSchedules(
   db: Database,
   locations: Array<{ id: string; timeZone: string; department: string }>,
   since: string,
 ): Promise<Map<string, Schedule>> {
-  const schedules = new Map<string, Schedule>();
-  for (const l of locations) schedules.set(l.id, { timeZone: l.timeZone, department: l.department, weekly: [], exceptions: [], openOnHolidays: false });
+  const schedules = emptySchedules(locations);
   for (let i = 0; i < locations.length; i += 90) {
     const ids = locations.slice(i, i + 90).map((l) => l.id);
     const [hours, exceptions] = await db.batch([
@@ -321,8 +368,7 @@ export async function loadSchedules(
         or(isNull(hoursExceptions.endDate), gte(hoursExceptions.endDate, since)),
       )).orderBy(asc(hoursExceptions.createdAt), asc(hoursExceptions.id)),
     ]);
-    for (const h of hours) Object.assign(schedules.get(h.id)!, { weekly: h.weekly, openOnHolidays: h.openOnHolidays });
-    for (const e of exceptions) schedules.get(e.locationId)!.exceptions.push(toException(e));
+    fillSchedules(schedules, hours, exceptions);
   }
   return schedules;
 }

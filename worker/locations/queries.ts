@@ -3,8 +3,8 @@
  * Reading locations from D1. Shared by the API routes and the pages, so a
  * page and the API can never disagree.
  */
-import { and, asc, count, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
-import { communes, type CommuneRow, locations, type LocationRow } from '../../db/schema';
+import { and, asc, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
+import { communes, type CommuneRow, departmentStats, locations, type LocationRow } from '../../db/schema';
 import type { Database } from '../database';
 import type { LocationType, Service } from './catalog';
 
@@ -90,12 +90,18 @@ export async function listDepartmentCommunes(db: Database, department: string): 
     .all();
 }
 
-export async function countByDepartment(db: Database): Promise<Map<string, number>> {
-  const rows = await db
-    .select({ department: locations.department, n: count() })
-    .from(locations)
-    .where(eq(locations.status, 'active'))
-    .groupBy(locations.department)
+export type DepartmentStatsRow = typeof departmentStats.$inferSelect;
+
+/**
+ * Départements with an active location, by code, with their figures: kept
+ * by every import and hours write, so a request reads about 100 rows
+ * instead of grouping every location.
+ */
+export async function listActiveDepartments(db: Database): Promise<DepartmentStatsRow[]> {
+  return db
+    .select()
+    .from(departmentStats)
+    .where(gt(departmentStats.activeLocations, 0))
+    .orderBy(asc(departmentStats.department))
     .all();
-  return new Map(rows.map((r) => [r.department, r.n]));
 }

@@ -9,7 +9,7 @@ import { LOCATION_TYPE_LABELS } from './catalog';
 import { DEPARTMENTS, type Department, findDepartment } from './departments';
 import { inseeFromCommuneSlug } from './names';
 import { communePath, locationPath } from './present';
-import { countByDepartment, findCommune, listCommuneLocations, listDepartmentCommunes } from './queries';
+import { findCommune, listActiveDepartments, listCommuneLocations, listDepartmentCommunes } from './queries';
 
 /** A page's result: nothing to show (404), a permanent redirect to the current address, or the view. */
 export type Paged<V> = { kind: 'not_found' } | { kind: 'redirect'; path: string } | { kind: 'view'; view: V };
@@ -49,7 +49,7 @@ export interface HomeView {
 
 /** The home page: the départements that have an active location, metropolitan France first. */
 export async function homeView(db: Database): Promise<HomeView> {
-  const counts = await countByDepartment(db);
+  const counts = new Map((await listActiveDepartments(db)).map((d) => [d.department, d.activeLocations]));
   const listed = DEPARTMENTS.filter((d) => counts.has(d.code)).map((d) => ({ code: d.code, name: d.name, href: departmentPath(d.code), timeZone: d.timeZone }));
   const link = ({ code, name, href }: (typeof listed)[number]) => ({ code, name, href });
   return {

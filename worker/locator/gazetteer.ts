@@ -6,29 +6,22 @@
  * Communes come from the official list of every commune of France
  * (communes-fr.ts), each placed from the network's points.
  *
- * Loaded from D1 once per isolate and kept five minutes: searches then cost
+ * Loaded once per isolate from the network's snapshot (snapshot.ts: one
+ * settings row and a few hundred kilobytes, instead of the whole locations
+ * table), then kept while the network version stays the same; a warm
+ * isolate asks for that version (one row) at most every 30 s. Searches cost
  * no database round trip for geometry, only for the hours of the few
- * results shown. Locations change with imports (rarely); hours, which change
- * often, are always read fresh.
+ * results shown. Locations change with imports (rarely); hours, which
+ * change often, are always read fresh.
  */
-import { eq, gt } from 'drizzle-orm';
-import { communes, locations } from '../../db/schema';
 import type { Database } from '../database';
-import type { LocationType, Service } from '../locations/catalog';
+import { networkVersion } from '../locations/network-version';
 import { arrondissementOf, frenchCommunes } from './communes-fr';
 import { GridIndex, type Point } from './geo';
+import { decodeSnapshot, type NetworkRows, type NetworkPlace, publishRows, readCurrentSnapshot, readNetworkTable } from './snapshot';
 import { searchKey } from './text';
 
-export interface Place extends Point {
-  id: string;
-  name: string;
-  type: LocationType;
-  commune: string;
-  inseeCode: string;
-  postcode: string;
-  department: string;
-  timeZone: string;
-  services: Service[];
+export interface Place extends NetworkPlace {
   nameKey: string;
 }
 
@@ -64,29 +57,36 @@ export interface Gazetteer {
   communesByCode: Map<string, CommunePlace>;
 }
 
-const TTL_MS = 5 * 60_000;
+/** How long a loaded network is served before asking D1 whether its version moved. */
+export const VERSION_CHECK_MS = 30_000;
 /** A load not finished after this long is taken for dead (its request was cancelled): another request loads. */
 const STALLED_MS = 5_000;
 const POLL_MS = 20;
+
+interface Loaded {
+  version: number;
+  value: Gazetteer;
+}
 
 /**
  * Only resolved, plain data is shared across requests: a promise settled by
  * one request's I/O must never be awaited by another (workerd refuses it,
  * and when the loading request is cancelled the promise never settles).
  */
-let cached: { at: number; value: Gazetteer } | undefined;
+let cached: (Loaded & { checkedAt: number }) | undefined;
 /** Who is loading, and since when: a marker, not a promise. */
 let loading: { since: number } | undefined;
 
 /**
- * The isolate's view of the network. A fresh copy is returned at once; a
- * stale one too, while the request that noticed it reloads it for everyone
- * (stale-while-refresh). With nothing cached, one request loads (10 MB from
- * D1) and the others wait on their own timers for the result, or take over
- * if that load stalls.
+ * The isolate's view of the network. A copy checked less than 30 s ago is
+ * returned at once; an older one too, while the request that noticed it
+ * checks the version and reloads it if it moved, for everyone
+ * (stale-while-refresh). With nothing cached, one request loads and the
+ * others wait on their own timers for the result, or take over if that load
+ * stalls. `now` lets tests move the clock.
  */
 export async function gazetteer(db: Database, now = Date.now()): Promise<Gazetteer> {
-  if (cached && now - cached.at <= TTL_MS) return cached.value;
+  if (cached && now - cached.checkedAt <= VERSION_CHECK_MS) return cached.value;
   const busy = () => loading !== undefined && Date.now() - loading.since < STALLED_MS;
   const ready = (): Gazetteer | undefined => cached?.value;
   if (busy()) {
@@ -100,18 +100,18 @@ export async function gazetteer(db: Database, now = Date.now()): Promise<Gazette
   const marker = { since: Date.now() };
   loading = marker;
   try {
-    const value = await load(db);
-    cached = { at: Date.now(), value };
-    return value;
+    const fresh = await refresh(db, cached);
+    cached = { ...fresh, checkedAt: now };
+    return fresh.value;
   } finally {
     // A failed load leaves nothing behind: the next search tries again.
     if (loading === marker) loading = undefined;
   }
 }
 
-/** For tests: the cached network is out of date, the next search refreshes it. */
+/** For tests: the cached network is out of date, as if its version had moved; the next search reloads it. */
 export function expireGazetteer(): void {
-  if (cached) cached.at = -Infinity;
+  if (cached) cached = { ...cached, checkedAt: -Infinity, version: -1 };
 }
 
 /** For tests: forget the cached network. */
@@ -120,19 +120,52 @@ export function forgetGazetteer(): void {
   loading = undefined;
 }
 
-async function load(db: Database): Promise<Gazetteer> {
-  const [rows, communeRows] = await db.batch([
-    db.select({
-      id: locations.id, name: locations.name, type: locations.type, commune: locations.commune, inseeCode: locations.inseeCode,
-      postcode: locations.postcode, department: locations.department, timeZone: locations.timeZone, services: locations.services,
-      latitude: locations.latitude, longitude: locations.longitude,
-    }).from(locations).where(eq(locations.status, 'active')),
-    db.select({ inseeCode: communes.inseeCode, name: communes.name, department: communes.department })
-      .from(communes).where(gt(communes.activeLocations, 0)),
-  ]);
-  const places: Place[] = rows.map((r) => ({ ...r, nameKey: searchKey(`${r.name} ${r.commune}`) }));
+/** The network as `known` has it when its version has not moved (one row read), else reloaded. */
+async function refresh(db: Database, known: Loaded | undefined): Promise<Loaded> {
+  if (known && (await networkVersion(db.$client)) === known.version) return known;
+  return loadGazetteer(db);
+}
+
+/**
+ * The current network from its snapshot (one round trip); without a
+ * complete one, from the table, publishing the snapshot for the next
+ * isolates: a database migrated without a snapshot heals itself.
+ */
+async function loadGazetteer(db: Database): Promise<Loaded> {
+  const { version, bytes } = await readCurrentSnapshot(db.$client);
+  if (!bytes) return fromTable(db, false);
+  let rows: NetworkRows;
+  try {
+    rows = await decodeSnapshot(bytes);
+  } catch (error) {
+    // Unreadable (another format, damaged): replace it from the table.
+    console.error('locator snapshot unreadable, rebuilt from the table', error);
+    return fromTable(db, true);
+  }
+  return { version, value: buildGazetteer(rows) };
+}
+
+async function fromTable(db: Database, replace: boolean): Promise<Loaded> {
+  const { version, rows } = await readNetworkTable(db);
+  try {
+    await publishRows(db.$client, version, rows, { replace });
+  } catch (error) {
+    // The network was read: serve it; the next isolate tries to publish again.
+    console.error('locator snapshot not published', error);
+  }
+  return { version, value: buildGazetteer(rows) };
+}
+
+/** The way every isolate loaded the network before snapshots: the benchmark's baseline. */
+export async function loadGazetteerFromTable(db: Database): Promise<Gazetteer> {
+  return buildGazetteer((await readNetworkTable(db)).rows);
+}
+
+/** The gazetteer of `rows`, whichever way they were read. Pure. */
+export function buildGazetteer(rows: NetworkRows): Gazetteer {
+  const places: Place[] = rows.places.map((r) => ({ ...r, nameKey: searchKey(`${r.name} ${r.commune}`) }));
   const members = group(places, (p) => p.inseeCode);
-  const network = communeRows.flatMap((c) => {
+  const network = rows.communes.flatMap((c) => {
     const inside = members.get(c.inseeCode) ?? [];
     return inside.length ? [{ ...c, key: searchKey(c.name), inside }] : [];
   });
@@ -171,7 +204,7 @@ function centre(points: Point[]): Point {
   };
 }
 
-interface NetworkCommune { inseeCode: string; name: string; key: string; department: string; inside: Place[] }
+interface PlacedCommune { inseeCode: string; name: string; key: string; department: string; inside: Place[] }
 
 /**
  * Every commune of France (official names and postcodes), each placed on
@@ -183,13 +216,13 @@ interface NetworkCommune { inseeCode: string; name: string; key: string; departm
  * its codes). The official name wins: it has the accents the network file
  * lacks.
  */
-function directory(places: Place[], network: NetworkCommune[]): CommunePlace[] {
+function directory(places: Place[], network: PlacedCommune[]): CommunePlace[] {
   const official = frenchCommunes();
   const networkByCode = new Map(network.map((c) => [c.inseeCode, c]));
   const officialByName = group(official, (c) => `${c.department}:${c.key}`);
   const points = new Map<string, Place[]>();
-  const matched = new Set<NetworkCommune>();
-  const claim = (code: string, c: NetworkCommune) => {
+  const matched = new Set<PlacedCommune>();
+  const claim = (code: string, c: PlacedCommune) => {
     matched.add(c);
     for (const p of c.inside) push(points, code, p);
     const city = arrondissementOf(code);

@@ -4,21 +4,23 @@
  * and its active offices. Grouping by a stable key (not by position) keeps
  * `lastmod` exact: opening or closing an office changes its département's
  * file and no other. Closed rows count in `lastmod` (their URL left the file).
+ * Départements' dates come from `department_stats`, kept at write time.
  */
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import { communes, locations } from '../../db/schema';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import { communes, departmentStats, locations } from '../../db/schema';
 import type { Database } from '../database';
 
-/** Départements with an active location, and the latest change of any of their rows. */
-export async function departmentUpdates(db: Database, only?: string) {
-  return db
-    .select({ department: locations.department, updatedAt: sql<string>`max(${locations.updatedAt})` })
-    .from(locations)
-    .where(only ? eq(locations.department, only) : undefined)
-    .groupBy(locations.department)
-    .having(sql`sum(${locations.status} = 'active') > 0`)
-    .orderBy(asc(locations.department))
-    .all();
+/**
+ * The latest change of a département's rows (closings and hours included),
+ * as every write keeps it; undefined when it has no active location.
+ */
+export async function departmentLastChange(db: Database, department: string): Promise<string | undefined> {
+  const row = await db
+    .select({ updatedAt: departmentStats.updatedAt })
+    .from(departmentStats)
+    .where(and(eq(departmentStats.department, department), gt(departmentStats.activeLocations, 0)))
+    .get();
+  return row?.updatedAt;
 }
 
 export async function departmentOffices(db: Database, department: string) {

@@ -9,7 +9,8 @@ import { database, siteOrigin } from '../env';
 import { methodNotAllowed, Problem } from '../http/problem';
 import { findDepartment } from '../locations/departments';
 import { communePath, locationPath } from '../locations/present';
-import { departmentCommunes, departmentOffices, departmentUpdates } from './queries';
+import { listActiveDepartments } from '../locations/queries';
+import { departmentCommunes, departmentLastChange, departmentOffices } from './queries';
 import { sitemapIndex, urlSet } from './xml';
 
 const xml = (body: string) =>
@@ -23,7 +24,7 @@ export const sitemapRoutes = new Hono()
   )
   .get('/sitemap.xml', async () => {
     const origin = siteOrigin();
-    const departments = await departmentUpdates(database());
+    const departments = await listActiveDepartments(database());
     return xml(
       sitemapIndex([
         { loc: `${origin}/sitemaps/accueil.xml`, lastmod: latest(departments.map((d) => d.updatedAt)) },
@@ -35,7 +36,7 @@ export const sitemapRoutes = new Hono()
     );
   })
   .get('/sitemaps/accueil.xml', async () => {
-    const departments = await departmentUpdates(database());
+    const departments = await listActiveDepartments(database());
     return xml(urlSet([{ loc: `${siteOrigin()}/`, lastmod: latest(departments.map((d) => d.updatedAt)) }]));
   })
   .get('/sitemaps/:file{departement-[0-9a-zA-Z]{2,3}\\.xml}', async (c) => {
@@ -43,18 +44,18 @@ export const sitemapRoutes = new Hono()
     const code = c.req.param('file').slice('departement-'.length, -'.xml'.length);
     const department = findDepartment(code);
     const db = database();
-    const [changes, communes, offices] = department
+    const [lastChange, communes, offices] = department
       ? await Promise.all([
-          departmentUpdates(db, department.code),
+          departmentLastChange(db, department.code),
           departmentCommunes(db, department.code),
           departmentOffices(db, department.code),
         ])
-      : [[], [], []];
+      : [undefined, [], []];
     if (!department || offices.length === 0) throw new Problem('not-found', 'Fichier de plan de site inconnu.');
     const path = `/departements/${department.code.toLowerCase()}`;
     return xml(
       urlSet([
-        { loc: `${origin}${path}`, lastmod: changes[0]?.updatedAt },
+        { loc: `${origin}${path}`, lastmod: lastChange },
         ...communes.map((m) => ({ loc: `${origin}${communePath(m)}`, lastmod: m.updatedAt })),
         ...offices.map((o) => ({ loc: `${origin}${locationPath(o)}`, lastmod: o.updatedAt })),
       ]),
