@@ -7,6 +7,7 @@
 import { env } from 'cloudflare:workers';
 import { type Config, configOf, isProductionOrigin, parseOrigin } from './config';
 import { type Database, drizzleDatabase } from './database';
+import { currentScope, scopedD1 } from './edge/scope';
 
 export { parseOrigin };
 
@@ -15,10 +16,21 @@ export function bindings(): Config {
   return configOf(env);
 }
 
-/** The database of the current Worker. */
+/**
+ * The database as the current request sees it: its own D1 session (read
+ * replicas, a staff member's bookmark) with every query counted for its
+ * `Server-Timing`. Outside a request (the cron job), the binding itself.
+ */
 export function database(): Database {
-  return drizzleDatabase(bindings().DB);
+  const binding = bindings().DB;
+  const scope = currentScope();
+  if (!scope) return drizzleDatabase(binding);
+  let db = perRequest.get(scope);
+  if (!db) perRequest.set(scope, (db = drizzleDatabase(scopedD1(scope, binding))));
+  return db;
 }
+
+const perRequest = new WeakMap<object, Database>();
 
 /**
  * Origin used in absolute URLs: the configured `SITE_ORIGIN`, whatever the

@@ -1,17 +1,20 @@
 /**
  * @module
- * The Worker entry: Astro's Cloudflare handler runs the fetch pipeline
- * (site/fetch.ts: our Hono app, then the pages); the cron trigger runs the
+ * The Worker entry: the edge layer (worker/edge/cache.ts), then Astro's
+ * Cloudflare handler runs the fetch pipeline (site/fetch.ts: our Hono app,
+ * then the pages); the cron trigger runs the
  * publication of hours changes to search engines and Google.
  */
 import { handle } from '@astrojs/cloudflare/handler';
 import { type Config, configOf } from './config';
 import { drizzleDatabase } from './database';
+import { withEdgeCache } from './edge/cache';
 import { runPublication } from './publication/job';
 import { configuredPublication } from './publication/targets';
 
 export default {
-  fetch: handle,
+  // The edge cache and each request's D1 session sit in front of Astro's pipeline.
+  fetch: withEdgeCache(handle),
   async scheduled(_controller, env, ctx) {
     let config: Config;
     try {

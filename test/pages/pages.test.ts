@@ -47,7 +47,7 @@ describe('office page', () => {
   it('carries a canonical URL and JSON-LD that agree with the API', async () => {
     const { html, headers } = await fetchPage(baseUrl, PAGES.office.path);
     expect(html).toContain(`<link rel="canonical" href="${baseUrl}${office.path}">`);
-    expect(headers.get('cache-control')).toMatch(/max-age=30/);
+    expect(headers.get('cache-control')).toMatch(/max-age=25/);
     const ld = JSON.parse(/<script type="application\/ld\+json">(.*?)<\/script>/s.exec(html)![1]);
     const place = ld.find((x: { '@type': string }) => x['@type'] === 'PostOffice');
     const api = (await (await fetch(`${baseUrl}/api/v1/locations/${office.id}`)).json()) as ApiLocation;

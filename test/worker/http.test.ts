@@ -13,7 +13,7 @@ describe('HTTP conventions', () => {
     const first = await request('/api/v1/locations?limit=5');
     const tag = first.headers.get('etag');
     expect(tag).toBeTruthy();
-    expect(first.headers.get('cache-control')).toMatch(/max-age=30/);
+    expect(first.headers.get('cache-control')).toMatch(/max-age=25/);
     await first.arrayBuffer();
     const second = await request('/api/v1/locations?limit=5', { headers: { 'if-none-match': tag! } });
     expect(second.status).toBe(304);

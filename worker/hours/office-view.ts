@@ -16,7 +16,7 @@ import { findCommune, findLocation } from '../locations/queries';
 import { locationJsonLd } from '../locations/structured-data';
 import { calendar, statusAt } from './engine';
 import { EXCEPTION_REASON_LABELS, type Interval } from './model';
-import { DAY_NAMES, describeStatus, wallClock } from './present';
+import { DAY_NAMES, describeStatus, statusHoldsUntil, wallClock } from './present';
 import { openingHoursJsonLd } from './schema-org';
 import { loadSchedule } from './store';
 import { localParts } from './zoned-time';
@@ -44,6 +44,8 @@ export interface OfficeView {
   /** The day the location closed, in its own zone (`23/11/2026`), when it has. */
   closedOn: string | null;
   updatedOn: string;
+  /** Until when this view holds as it is (its next opening, closing or midnight): the edge cache keeps it that long at most. */
+  holdsUntil: Date;
 }
 
 export type OfficePage = { kind: 'not_found' } | { kind: 'redirect'; path: string } | { kind: 'office'; view: OfficeView };
@@ -74,6 +76,7 @@ export async function officeView(db: Database, slug: string, now: Date, origin: 
     loadSchedule(db, location, today.date),
   ]);
   const hasHours = Boolean(schedule.weekly.length || schedule.exceptions.length);
+  const status = statusAt(schedule, now);
   const parentPage = parent ? { name: parent.name, path: locationPath(parent) } : undefined;
   return {
     kind: 'office',
@@ -88,7 +91,7 @@ export async function officeView(db: Database, slug: string, now: Date, origin: 
       latitude: location.latitude.toFixed(6),
       longitude: location.longitude.toFixed(6),
       stepFreeAccess: location.stepFreeAccess === null ? 'non renseigné' : location.stepFreeAccess ? 'oui' : 'non',
-      status: hasHours ? describeStatus(statusAt(schedule, now), now, schedule.timeZone) : null,
+      status: hasHours ? describeStatus(status, now, schedule.timeZone) : null,
       hasHours,
       week: DAY_NAMES.map((name, index) => ({
         name,
@@ -108,6 +111,7 @@ export async function officeView(db: Database, slug: string, now: Date, origin: 
       },
       closedOn: location.closedAt ? localeDate(location.closedAt, location.timeZone) : null,
       updatedOn: localeDate(location.updatedAt, location.timeZone),
+      holdsUntil: statusHoldsUntil(status, now, schedule.timeZone),
     },
   };
 }

@@ -5,10 +5,10 @@
  * ("Ouvert jusqu’à 17:30", "Fermé (Noël) · ouvre vendredi à 09:00").
  */
 import { DAY_CODES, type DayCode } from './api-schema';
-import { calendar, statusAt } from './engine';
+import { calendar, CLOSING_SOON_MS, statusAt } from './engine';
 import { EXCEPTION_REASON_LABELS, type ClosedReason, type Schedule, type Status, type Weekday, type WeeklyRule } from './model';
 import { toOpeningHours } from './osm';
-import { formatTime, localParts, MINUTES_PER_DAY, parseTime } from './zoned-time';
+import { addDays, formatTime, instantAt, localParts, MINUTES_PER_DAY, parseTime } from './zoned-time';
 
 export const dayCode = (day: Weekday): DayCode => DAY_CODES[day - 1];
 /** The ISO weekday (Monday = 1) of an API day code (`mo` … `su`). */
@@ -119,4 +119,21 @@ export function presentHours(locationId: string, schedule: Schedule, version: nu
     })),
     opening_hours: toOpeningHours(schedule, now),
   };
+}
+
+/**
+ * Until when an answer that shows `status` at `at` stays true: its next
+ * opening, closing or "closing soon", or the next local midnight (today's
+ * line of the week, "demain", the next 14 days all move then). The edge
+ * cache keeps such an answer no longer than that.
+ */
+export function statusHoldsUntil(status: Status, at: Date, zone: string): Date {
+  const today = localParts(at, zone).date;
+  const candidates = [instantAt(addDays(today, 1), '00:00', zone).getTime()];
+  if (status.closesAt) {
+    candidates.push(status.closesAt.getTime());
+    if (!status.closingSoon) candidates.push(status.closesAt.getTime() - CLOSING_SOON_MS);
+  }
+  if (status.opensAt) candidates.push(status.opensAt.getTime());
+  return new Date(Math.max(at.getTime(), Math.min(...candidates.filter((t) => t > at.getTime()))));
 }

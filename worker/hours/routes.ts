@@ -11,14 +11,16 @@ import { Hono, type Context } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import * as v from 'valibot';
 import { database } from '../env';
-import { NO_STORE, PRIVATE_NO_STORE, PUBLIC_CACHE } from '../http/headers';
+import { FRESH_UNTIL_HEADER, NO_STORE, PRIVATE_NO_STORE, PUBLIC_CACHE } from '../http/headers';
 import { invalidRequest, methodNotAllowed, Problem } from '../http/problem';
 import { validate } from '../http/validate';
 import { LOCATION_ID, ProblemSchema } from '../locations/api-schema';
 import { staffOnly } from '../staff/auth';
 import { BulkExceptionBody, ChangesQuery, ExceptionBody, ExceptionParams, StatusQuery, WeeklyBody } from './api-schema';
 import { googleBusinessHours } from './google-business-profile';
-import { hoursEtag, presentHours, presentStatus, versionFromIfMatch, weekdayOfCode } from './present';
+import { statusAt } from './engine';
+import type { Schedule } from './model';
+import { hoursEtag, presentHours, presentStatus, statusHoldsUntil, versionFromIfMatch, weekdayOfCode } from './present';
 import type { NewException } from './store';
 import {
   auditOf, declareBulkException, declareException, hoursChanges, hoursOf, removeException, replaceWeeklyHours, statusOf,
@@ -68,7 +70,13 @@ function refusalProblem(refusal: Refusal, issuePrefix = ''): Problem {
 function hoursResponse(c: Context, hours: HoursView, now: Date, answer: { status?: 200 | 201; staff?: boolean } = {}) {
   c.header('etag', hoursEtag(hours.version, hours.today));
   c.header('cache-control', answer.staff ? PRIVATE_NO_STORE : HOURS_CACHE);
+  if (!answer.staff) holdsUntil(c, hours.schedule, now);
   return c.json(presentHours(hours.location.id, hours.schedule, hours.version, now), answer.status ?? 200);
+}
+
+/** Tells the edge cache how long an answer showing the status at `now` holds. */
+function holdsUntil(c: Context, schedule: Schedule, now: Date): void {
+  c.header(FRESH_UNTIL_HEADER, statusHoldsUntil(statusAt(schedule, now), now, schedule.timeZone).toISOString());
 }
 
 /** The version named by `If-Match`: the ETag of a read. */
@@ -105,6 +113,9 @@ export const locationHoursRoutes = new Hono()
       const result = await statusOf(database(), c.req.valid('param').id, at);
       if (!result.ok) throw refusalProblem(result);
       c.header('cache-control', HOURS_CACHE);
+      // A status at a given instant never changes (but for an hours edit, which changes the key); now's does.
+      if (asked) c.header(FRESH_UNTIL_HEADER, new Date(Date.now() + 86_400_000).toISOString());
+      else holdsUntil(c, result.schedule, at);
       return c.json(presentStatus(result.location.id, result.schedule, at));
     })
   .get('/:id/hours/google',
@@ -115,6 +126,7 @@ export const locationHoursRoutes = new Hono()
       const result = await hoursOf(database(), c.req.valid('param').id, now);
       if (!result.ok) throw refusalProblem(result);
       c.header('cache-control', HOURS_CACHE);
+      holdsUntil(c, result.hours.schedule, now);
       return c.json({ location_id: result.hours.location.id, ...googleBusinessHours(result.hours.schedule, now) });
     })
   .put('/:id/hours/weekly',

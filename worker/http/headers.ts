@@ -92,10 +92,18 @@ const framableHeaders = () =>
   });
 
 /**
- * Public, shared content: at most 30 s fresh plus 30 s stale, so an hours
- * change reaches every reader within 60 s.
+ * Public, shared content: at most 25 s fresh plus 25 s stale in a browser.
+ * The edge cache's keys follow hours changes within 5 s (worker/edge), so
+ * an hours change reaches every reader within 55 s.
  */
-export const PUBLIC_CACHE = 'public, max-age=30, stale-while-revalidate=30';
+export const PUBLIC_CACHE = 'public, max-age=25, stale-while-revalidate=25';
+
+/**
+ * Internal response header: until when a time-dependent answer holds (the
+ * status it shows changes at its next opening, closing or midnight). The
+ * edge layer keeps the answer that long at most and never sends it out.
+ */
+export const FRESH_UNTIL_HEADER = 'guichet-fresh-until';
 
 /** Answers to an authenticated (staff) call: never stored, by a browser or any cache between. */
 export const PRIVATE_NO_STORE = 'private, no-store';
@@ -104,8 +112,9 @@ export const PRIVATE_NO_STORE = 'private, no-store';
 export const NO_STORE = 'no-store';
 
 /**
- * Search results: 20 s fresh plus 20 s stale, because the schedules behind
- * them may be 20 s old already; a change of hours still shows within 60 s.
+ * Search results: 20 s fresh plus 20 s stale in a browser, after at most
+ * 10 s at the edge (searches are not versioned) and 5 s of version poll
+ * for the schedules the isolate keeps: a change of hours shows within 55 s.
  */
 export const SEARCH_CACHE = 'public, max-age=20, stale-while-revalidate=20';
 

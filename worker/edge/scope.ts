@@ -1,0 +1,66 @@
+/**
+ * @module
+ * One request's own database handle: a D1 session (so that read replicas
+ * can be switched on) wrapped by the request's meter. Kept in an
+ * AsyncLocalStorage entered by the edge layer, so `database()` finds it
+ * wherever the request's code runs; nothing of it outlives the request or
+ * is seen by another one.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type D1Like, Meter, meteredD1 } from './meter';
+
+/**
+ * Where a request's session starts:
+ * - a bookmark: at least that recent (a staff member's own last write, or
+ *   the state the edge cache's versions were read at);
+ * - `first-primary`: the primary itself (a staff request without bookmark);
+ * - `first-unconstrained`: any replica (public reads tolerate its lag).
+ */
+export type SessionStart = string | 'first-primary' | 'first-unconstrained';
+
+export interface RequestScope {
+  meter: Meter;
+  start: SessionStart;
+  /** Work that may finish after the answer is sent (the request's `ctx.waitUntil`). */
+  waitUntil: (work: Promise<unknown>) => void;
+  /** The session, opened on the first query. */
+  session?: D1DatabaseSession;
+  d1?: D1Database;
+}
+
+const storage = new AsyncLocalStorage<RequestScope>();
+
+export function newScope(start: SessionStart, waitUntil: (work: Promise<unknown>) => void): RequestScope {
+  return { meter: new Meter(), start, waitUntil };
+}
+
+/** Runs `work` with `scope` as the current request's. */
+export function inScope<T>(scope: RequestScope, work: () => T): T {
+  return storage.run(scope, work);
+}
+
+/** The current request's scope, if any (none in the cron job or a Node script). */
+export function currentScope(): RequestScope | undefined {
+  return storage.getStore();
+}
+
+/** The request's metered session over `binding`, opened once per request. */
+export function scopedD1(scope: RequestScope, binding: D1Database): D1Database {
+  if (!scope.d1) {
+    scope.session = openSession(binding, scope.start);
+    scope.d1 = meteredD1(scope.session ?? binding, scope.meter);
+  }
+  return scope.d1;
+}
+
+/** A D1 session, or undefined where the binding has none (an old runtime): then the binding itself, metered. */
+function openSession(binding: D1Database, start: SessionStart): D1DatabaseSession | undefined {
+  return typeof binding.withSession === 'function' ? binding.withSession(start) : undefined;
+}
+
+/** The bookmark the request's session reached, for the next request of the same person. */
+export function sessionBookmark(scope: RequestScope): string | null {
+  return scope.session?.getBookmark() ?? null;
+}
+
+export type { D1Like };
