@@ -187,6 +187,11 @@ export function locationVersion(id: string): string {
   return current ? `${current.base}.${current.locations.get(id) ?? 0}` : '';
 }
 
+/** The base every key carries (network version and epoch), '' before the first read: when it moves, everything changed. */
+export function versionBase(): string {
+  return current?.base ?? '';
+}
+
 /** Whether this isolate has read the versions yet (a partner's call can come before any public one). */
 export function versionsKnown(): boolean {
   return current !== undefined;

@@ -12,7 +12,7 @@
  */
 import type { Database } from '../database';
 import { currentScope } from '../edge/scope';
-import { locationVersion, versionsKnown } from '../edge/versions';
+import { locationVersion, versionBase, versionsKnown } from '../edge/versions';
 import { dayPlan, statusAt } from '../hours/engine';
 import type { Schedule, Status } from '../hours/model';
 import { describeStatus, reasonLabel } from '../hours/present';
@@ -92,15 +92,16 @@ export const MAX_EXAMINED = 1000;
  * Every active location's schedule is kept in the isolate, each with the
  * version of its hours the edge layer knows (worker/edge/versions.ts). The
  * first search of an isolate starts loading all of them in its background
- * (two queries, about 35,000 rows for the demo network), and again every
- * {@link SCHEDULES_RELOAD_MS}; until then, and for any location whose hours
- * changed since (a new version within 5 s of the change), a search reads
- * only the schedules of the candidates it looks at. A search then reads
- * almost no rows, and an hours change still shows within seconds.
+ * (two queries, about 35,000 rows for the demo network), and again when
+ * the versions' base moves (an import, a new epoch: every version changed)
+ * or after {@link SCHEDULES_RELOAD_MS}. Until then, and for any location
+ * whose hours changed since (a new version within 5 s of the change), a
+ * search reads only the schedules of the candidates it looks at. A search
+ * then reads almost no rows, and an hours change still shows within seconds.
  */
-export const SCHEDULES_RELOAD_MS = 30 * 60_000;
+export const SCHEDULES_RELOAD_MS = 6 * 3600_000;
 const scheduleCache = new Map<string, { version: string; schedule: Schedule }>();
-let schedulesLoaded: { at: number } | undefined;
+let schedulesLoaded: { at: number; base: string } | undefined;
 let schedulesLoading: { since: number } | undefined;
 
 async function schedulesFor(db: Database, network: Place[], places: Place[], now: number): Promise<Map<string, Schedule>> {
@@ -126,16 +127,18 @@ async function schedulesFor(db: Database, network: Place[], places: Place[], now
 function keepAllSchedules(db: Database, network: Place[], now: number): void {
   const scope = currentScope();
   // Without versions, nothing would tell a loaded schedule is still current.
-  if (!scope || !versionsKnown() || (schedulesLoaded && now - schedulesLoaded.at < SCHEDULES_RELOAD_MS)) return;
+  if (!scope || !versionsKnown()) return;
+  if (schedulesLoaded && schedulesLoaded.base === versionBase() && now - schedulesLoaded.at < SCHEDULES_RELOAD_MS) return;
   if (schedulesLoading && now - schedulesLoading.since < 60_000) return;
   const marker = { since: now };
+  const base = versionBase();
   schedulesLoading = marker;
   scope.waitUntil(
     loadAllSchedules(db, network, addDays(localParts(now, 'UTC').date, -2))
       .then((all) => {
         // Versions read before the rows: a change in between gets a new version and is read again.
         for (const [id, entry] of all) scheduleCache.set(id, entry);
-        schedulesLoaded = { at: now };
+        schedulesLoaded = { at: now, base };
       })
       .catch((error) => console.error('schedules load', String(error)))
       .finally(() => {
