@@ -14,4 +14,7 @@ export default defineConfig({
   build: { inlineStylesheets: 'never' },
   trailingSlash: 'never',
   devToolbar: { enabled: false },
+  // Every build names itself: the edge cache's keys carry it, so a deploy
+  // never serves pages that link to the previous build's stylesheet.
+  vite: { define: { __GUICHET_BUILD__: JSON.stringify(new Date().toISOString()) } },
 });

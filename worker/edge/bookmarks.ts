@@ -11,8 +11,15 @@ export const STAFF_BOOKMARK_HEADER = 'guichet-bookmark';
 /** The staff pages' bookmark cookie (the session cookie is `__Host-guichet-staff`). */
 export const STAFF_BOOKMARK_COOKIE = '__Host-guichet-bookmark';
 
-/** D1 bookmarks are short runs of hex digits and dashes; anything else is ignored. */
-const BOOKMARK = /^[0-9A-Za-z-]{1,160}$/;
+/**
+ * D1 bookmarks are short runs of hex digits and dashes; anything else is
+ * ignored. One that passes but that D1 refuses makes the request read from
+ * the primary (scope.ts), never fail.
+ */
+const BOOKMARK = /^[0-9A-Fa-f]{1,64}(?:-[0-9A-Fa-f]{1,64}){0,7}$/;
+
+/** How long the staff pages' bookmark cookie lives: a staff session's read-your-writes window, not a tracker. */
+export const STAFF_BOOKMARK_MAX_AGE_S = 3600;
 
 export function hasCredentials(request: Request): boolean {
   return request.headers.has('authorization') || request.headers.has('cookie');

@@ -16,11 +16,13 @@
  */
 import { configOf } from '../config';
 import { FRESH_UNTIL_HEADER } from '../http/headers';
-import { bookmarkOf, hasCredentials, hasStaffSession, STAFF_BOOKMARK_COOKIE, STAFF_BOOKMARK_HEADER } from './bookmarks';
+import { SESSION_COOKIE } from '../staff/sessions';
+import { bookmarkOf, hasCredentials, hasStaffSession, STAFF_BOOKMARK_COOKIE, STAFF_BOOKMARK_HEADER, STAFF_BOOKMARK_MAX_AGE_S } from './bookmarks';
+import { BUILD_ID } from './build';
 import { meteredD1, serverTiming } from './meter';
 import { edgePlan, type EdgePlan } from './resources';
 import { inScope, newScope, type RequestScope, sessionBookmark } from './scope';
-import { edgeVersions, noteWrite, versionTag, type VersionSource } from './versions';
+import { edgeVersions, noteWrite, refreshInBackground, versionsBookmark, versionTag, type VersionSource } from './versions';
 
 type Handler = (request: Request, env: unknown, ctx: ExecutionContext) => Response | Promise<Response>;
 
@@ -32,27 +34,39 @@ const MAX_EDGE_TTL = 86_400;
 export function withEdgeCache(handler: Handler) {
   return async (request: Request, env: unknown, ctx: ExecutionContext): Promise<Response> => {
     const personal = hasCredentials(request);
-    const scope = newScope(personal ? (bookmarkOf(request) ?? 'first-primary') : 'first-unconstrained', (work) => ctx.waitUntil(work));
+    const bookmark = personal ? bookmarkOf(request) : undefined;
+    const scope = newScope(bookmark ?? (personal ? 'first-primary' : 'first-unconstrained'), (work) => ctx.waitUntil(work), bookmark !== undefined);
     return inScope(scope, async () => {
       const url = new URL(request.url);
       const plan = cacheable(request, url, personal);
-      if (!plan) {
-        const response = await handler(request, env, ctx);
-        // A write that succeeded (a form's 303 included): this isolate reads the versions before its next answer.
-        if (!isRead(request) && response.status < 400) noteWrite();
-        return finish(response, 'bypass', scope, personal ? bookmarkHeaders(request, scope) : undefined);
-      }
       let config;
       try {
         config = configOf(env);
       } catch {
+        // The app answers the misconfiguration itself (a logged 500 naming it).
         return finish(await handler(request, env, ctx), 'bypass', scope);
       }
       const binding = config.DB;
-      const versions = await edgeVersions(() => pollSource(binding, scope), (work) => ctx.waitUntil(work));
+      const waitUntil = (work: Promise<unknown>) => ctx.waitUntil(work);
+      if (!plan) {
+        // Uncached answers use the versions too (the locator's schedules): keep them fresh.
+        refreshInBackground(() => pollSource(binding, scope), waitUntil);
+        const response = await handler(request, env, ctx);
+        // A staff write that succeeded (a form's 303 included): this isolate reads the versions before its next answer.
+        if (personal && !isRead(request) && response.status < 400) noteWrite();
+        return finish(response, 'bypass', scope, personal ? bookmarkHeaders(request, response, scope) : undefined);
+      }
+      let versions;
+      try {
+        versions = await edgeVersions(() => pollSource(binding, scope), waitUntil);
+      } catch (error) {
+        // Without current versions no key can be trusted: answer from the app, store nothing.
+        console.error('edge versions unavailable', String(error));
+        return finish(await handler(request, env, ctx), 'bypass', scope);
+      }
       // Public reads start no older than the versions the key names.
       if (versions.bookmark) scope.start = versions.bookmark;
-      const key = `${config.SITE_ORIGIN}/.edge/${versionTag(versions, plan.scope)}${url.pathname}${sortedQuery(url)}`;
+      const key = `${config.SITE_ORIGIN}/.edge/${BUILD_ID}/${versionTag(versions, plan.scope)}${url.pathname}${sortedQuery(url)}`;
       const cache = edgeCache();
       const stored = await cache.match(key);
       if (stored) return await fromCache(stored, request, scope);
@@ -135,20 +149,27 @@ function finish(response: Response, edge: 'miss' | 'bypass', scope: RequestScope
  * reached goes back to them (a header for API clients, a cookie for the
  * staff pages) and starts their next request's session.
  */
-function bookmarkHeaders(request: Request, scope: RequestScope): Headers {
+function bookmarkHeaders(request: Request, response: Response, scope: RequestScope): Headers {
   const headers = new Headers();
   const bookmark = sessionBookmark(scope);
-  if (!bookmark) return headers;
-  if (request.headers.has('authorization')) headers.set(STAFF_BOOKMARK_HEADER, bookmark);
-  else if (hasStaffSession(request)) {
-    headers.append('set-cookie', `${STAFF_BOOKMARK_COOKIE}=${bookmark}; Path=/; HttpOnly; Secure; SameSite=Strict`);
+  if (request.headers.has('authorization')) {
+    if (bookmark) headers.set(STAFF_BOOKMARK_HEADER, bookmark);
+  } else if (hasStaffSession(request)) {
+    // Signing out ends the session cookie: the bookmark goes with it.
+    const signingOut = (response.headers.get('set-cookie') ?? '').includes(`${SESSION_COOKIE}=;`);
+    if (signingOut) headers.append('set-cookie', `${STAFF_BOOKMARK_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0`);
+    else if (bookmark) headers.append('set-cookie', `${STAFF_BOOKMARK_COOKIE}=${bookmark}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=${STAFF_BOOKMARK_MAX_AGE_S}`);
   }
   return headers;
 }
 
-/** The versions' own reads: a session of their own, counted in the request that waits for them. */
+/**
+ * The versions' own reads: a session of their own, starting where the last
+ * read of them ended (a replica never takes them back in time), counted in
+ * the request that waits for them.
+ */
 function pollSource(binding: D1Database, scope: RequestScope): VersionSource {
-  const session = typeof binding.withSession === 'function' ? binding.withSession('first-unconstrained') : undefined;
-  const d1 = meteredD1(session ?? binding, scope.meter);
+  const session = typeof binding.withSession === 'function' ? binding.withSession(versionsBookmark() ?? 'first-unconstrained') : undefined;
+  const d1 = meteredD1({ current: () => session ?? binding }, scope.meter);
   return { prepare: (sql) => d1.prepare(sql), batch: (s) => d1.batch(s), getBookmark: () => session?.getBookmark() ?? null };
 }

@@ -1,11 +1,11 @@
 /**
  * @module
  * What one request costs the database: D1 time, queries, rows read and
- * written, from each result's `meta`. The metered binding below wraps D1 (or
- * a D1 session) so that every query of the request is counted, whichever
- * capability sends it, including drizzle's `raw()` reads (which D1 answers
- * without `meta`: they are sent as `all()` and mapped to arrays, as drizzle
- * itself does for batches).
+ * written, from each result's `meta`. The metered binding below stands for
+ * D1 (or a D1 session) so that every query of the request is counted,
+ * whichever capability sends it, including drizzle's `raw()` reads (which
+ * D1 answers without `meta`: they are sent as `all()` and mapped to arrays,
+ * as drizzle itself does for batches).
  */
 
 export class Meter {
@@ -29,43 +29,72 @@ export interface D1Like {
   batch<T = unknown>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]>;
 }
 
-const INNER = Symbol('inner statement');
-type Metered = D1PreparedStatement & { [INNER]: D1PreparedStatement };
+/**
+ * Where the metered binding sends its queries, asked at each execution (not
+ * at `prepare`), so that the request's session can be replaced when it
+ * cannot serve (`recover`: true when it opened another one to retry on).
+ */
+export interface D1Target {
+  current(): D1Like;
+  recover?(error: unknown): boolean;
+}
 
-function meteredStatement(inner: D1PreparedStatement, meter: Meter): Metered {
-  const timed = async <T extends { meta?: Partial<D1Meta> }>(run: () => Promise<T>): Promise<T> => {
+/** A statement as SQL and values until it runs: the target it runs on is chosen then. */
+interface Planned {
+  readonly sql: string;
+  readonly values: readonly unknown[];
+}
+const PLANNED = Symbol('planned statement');
+type Metered = D1PreparedStatement & { [PLANNED]: Planned };
+
+const real = (on: D1Like, { sql, values }: Planned) => (values.length ? on.prepare(sql).bind(...values) : on.prepare(sql));
+
+async function onTarget<T>(target: D1Target, work: (on: D1Like) => Promise<T>): Promise<T> {
+  try {
+    return await work(target.current());
+  } catch (error) {
+    if (!target.recover?.(error)) throw error;
+    return work(target.current());
+  }
+}
+
+function meteredStatement(planned: Planned, target: D1Target, meter: Meter): Metered {
+  const timed = async <T extends { meta?: Partial<D1Meta> }>(run: (s: D1PreparedStatement) => Promise<T>): Promise<T> => {
     const started = performance.now();
-    const result = await run();
+    const result = await onTarget(target, (on) => run(real(on, planned)));
     meter.record(result.meta, performance.now() - started);
     return result;
   };
+  const rows = async () => (await timed((s) => s.all<Record<string, unknown>>())).results;
   const statement = {
-    [INNER]: inner,
-    bind: (...values: unknown[]) => meteredStatement(inner.bind(...values), meter),
-    all: () => timed(() => inner.all()),
-    run: () => timed(() => inner.run()),
+    [PLANNED]: planned,
+    bind: (...values: unknown[]) => meteredStatement({ sql: planned.sql, values }, target, meter),
+    all: () => timed((s) => s.all()),
+    run: () => timed((s) => s.run()),
     async first(column?: string) {
-      const { results } = await timed(() => inner.all<Record<string, unknown>>());
-      const row = results[0];
+      const row = (await rows())[0];
       if (column === undefined) return row ?? null;
-      return row ? (row[column] ?? null) : null;
+      if (row && !(column in row)) throw new Error(`D1_COLUMN_NOTFOUND: Column not found (${column})`);
+      return row ? row[column] : null;
     },
     async raw(options?: { columnNames?: boolean }) {
-      const { results } = await timed(() => inner.all<Record<string, unknown>>());
-      const rows = results.map((row) => Object.keys(row).map((k) => row[k]));
-      return options?.columnNames ? [results[0] ? Object.keys(results[0]) : [], ...rows] : rows;
+      const results = await rows();
+      const arrays = results.map((row) => Object.keys(row).map((k) => row[k]));
+      return options?.columnNames ? [results[0] ? Object.keys(results[0]) : [], ...arrays] : arrays;
     },
   };
   return statement as unknown as Metered;
 }
 
-/** `d1` with every query counted in `meter`. */
-export function meteredD1(d1: D1Like, meter: Meter): D1Database {
+/** A D1 binding whose every query runs on `target` and is counted in `meter`. */
+export function meteredD1(target: D1Target, meter: Meter): D1Database {
   const metered = {
-    prepare: (query: string) => meteredStatement(d1.prepare(query), meter),
+    prepare: (sql: string) => meteredStatement({ sql, values: [] }, target, meter),
     async batch<T = unknown>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> {
       const started = performance.now();
-      const results = await d1.batch<T>(statements.map((s) => (s as Metered)[INNER] ?? s));
+      const planned = statements.map((s) => (s as Metered)[PLANNED]);
+      if (planned.some((p) => !p)) throw new Error('a batch of the request’s database takes only its own statements');
+      const results = await onTarget(target, (on) => on.batch<T>(planned.map((p) => real(on, p))));
       const elapsed = performance.now() - started;
       results.forEach((r, i) => meter.record(r.meta, i === 0 ? elapsed : 0));
       return results;
@@ -83,7 +112,8 @@ export function meteredD1(d1: D1Like, meter: Meter): D1Database {
  * The `Server-Timing` of a response: where it came from (the edge cache or
  * the Worker) and, unless `personal`, what it cost D1. A signed-in answer
  * shows none of its database figures: how many rows someone's page reads
- * can tell what they hold.
+ * can tell what they hold. `d1` adds up the time of every query, so
+ * queries sent at once count more than the wall clock they took.
  */
 export function serverTiming(edge: 'hit' | 'miss' | 'bypass', meter: Meter, personal: boolean): string {
   const parts = [`edge;desc=${edge}`];

@@ -18,7 +18,7 @@ export interface EdgePlan {
 const DAY = 86_400;
 /**
  * Searches mix many locations' hours: they are not versioned, only kept
- * 10 s. With the 5 s version poll and the answer's own 20 s + 20 s, a
+ * 10 s. With versions at most 10 s old and the answer's own 20 s + 20 s, a
  * change still shows within 60 s (see {@link ../http/headers}).
  */
 export const SEARCH_EDGE_TTL = 10;
@@ -35,8 +35,9 @@ export function edgePlan(url: URL): EdgePlan | undefined {
     case '/':
     case '/robots.txt':
     case '/api/openapi.json':
-    case '/api/v1/locations':
       return { scope: {}, ttl: DAY };
+    // The list shows each location's `updated_at`, which hours changes move.
+    case '/api/v1/locations':
     case '/sitemap.xml':
     case '/sitemaps/accueil.xml':
       return { scope: { anyChange: true }, ttl: DAY };

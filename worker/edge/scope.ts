@@ -7,7 +7,7 @@
  * is seen by another one.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type D1Like, Meter, meteredD1 } from './meter';
+import { type D1Like, type D1Target, Meter, meteredD1 } from './meter';
 
 /**
  * Where a request's session starts:
@@ -21,6 +21,8 @@ export type SessionStart = string | 'first-primary' | 'first-unconstrained';
 export interface RequestScope {
   meter: Meter;
   start: SessionStart;
+  /** `start` is a bookmark the client sent back: D1 may refuse it, then the request reads from the primary. */
+  startFromClient: boolean;
   /** Work that may finish after the answer is sent (the request's `ctx.waitUntil`). */
   waitUntil: (work: Promise<unknown>) => void;
   /** The session, opened on the first query. */
@@ -30,8 +32,8 @@ export interface RequestScope {
 
 const storage = new AsyncLocalStorage<RequestScope>();
 
-export function newScope(start: SessionStart, waitUntil: (work: Promise<unknown>) => void): RequestScope {
-  return { meter: new Meter(), start, waitUntil };
+export function newScope(start: SessionStart, waitUntil: (work: Promise<unknown>) => void, startFromClient = false): RequestScope {
+  return { meter: new Meter(), start, startFromClient, waitUntil };
 }
 
 /** Runs `work` with `scope` as the current request's. */
@@ -47,8 +49,19 @@ export function currentScope(): RequestScope | undefined {
 /** The request's metered session over `binding`, opened once per request. */
 export function scopedD1(scope: RequestScope, binding: D1Database): D1Database {
   if (!scope.d1) {
-    scope.session = openSession(binding, scope.start);
-    scope.d1 = meteredD1(scope.session ?? binding, scope.meter);
+    const target: D1Target = {
+      // Opened on the first query: the edge layer may still move `start` before it.
+      current: () => (scope.session ??= openSession(binding, scope.start)) ?? binding,
+      recover: () => {
+        // A bookmark we did not check (the client's) failed: once, read from the primary instead.
+        if (!scope.startFromClient) return false;
+        scope.startFromClient = false;
+        scope.start = 'first-primary';
+        scope.session = openSession(binding, 'first-primary');
+        return true;
+      },
+    };
+    scope.d1 = meteredD1(target, scope.meter);
   }
   return scope.d1;
 }

@@ -16,9 +16,11 @@
  * epoch (one compare-and-set), which flushes every key once.
  *
  * Polling: every {@link POLL_MS} at most, in the background of the request
- * that notices it is due (`waitUntil`); a request answered after a write of
- * this isolate polls first, so a staff member sees their change at once.
- * Only plain, resolved data is shared between requests, never a promise.
+ * that notices it is due (`waitUntil`); versions older than
+ * {@link MAX_AGE_MS} (an isolate that sat idle) are read again before the
+ * answer; a request answered after a staff write of this isolate polls
+ * first, so a staff member sees their change at once. Only plain, resolved
+ * data is shared between requests, never a promise.
  */
 import { randomSecret } from '../http/crypto';
 import { NETWORK_VERSION_SETTING } from '../locations/network-version';
@@ -37,8 +39,10 @@ export interface EdgeVersions {
   polledAt: number;
 }
 
-/** Versions are at most this old (plus replica lag) when a public page is answered. */
+/** Versions are read again in the background once this old. */
 export const POLL_MS = 5_000;
+/** Versions are never older than this (plus replica lag) when a public answer is chosen: older, they are read first. */
+export const MAX_AGE_MS = 10_000;
 /** Changes an isolate reads at most before the epoch is moved on. */
 export const MAX_CHANGES = 2_000;
 const EPOCH_SETTING = 'edge_epoch';
@@ -66,8 +70,8 @@ export interface VersionSource extends D1Like {
  * and, when due, refreshes them in the background of this request.
  */
 export async function edgeVersions(open: () => VersionSource, waitUntil: (work: Promise<unknown>) => void, now = Date.now()): Promise<EdgeVersions> {
-  if (current && !pollFirst) {
-    if (now - current.polledAt >= POLL_MS && !busy()) waitUntil(refresh(open()).catch((error) => console.error('edge versions', String(error))));
+  if (current && !pollFirst && now - current.polledAt < MAX_AGE_MS) {
+    refreshInBackground(open, waitUntil, now);
     return current;
   }
   if (!current) {
@@ -78,7 +82,14 @@ export async function edgeVersions(open: () => VersionSource, waitUntil: (work: 
   return refresh(open());
 }
 
-/** A write (any successful non-GET request) was answered here: read the versions before the next answer. */
+/** Reads the versions again in the background of this request when they are due (any request may call it). */
+export function refreshInBackground(open: () => VersionSource, waitUntil: (work: Promise<unknown>) => void, now = Date.now()): void {
+  if (current && now - current.polledAt < POLL_MS) return;
+  if (busy()) return;
+  waitUntil(refresh(open()).catch((error) => console.error('edge versions', String(error))));
+}
+
+/** A staff write was answered here: read the versions before the next answer. */
 export function noteWrite(): void {
   pollFirst = true;
 }
@@ -86,6 +97,11 @@ export function noteWrite(): void {
 /** For tests: the versions are out of date, as after {@link POLL_MS} or a write in another isolate. */
 export function expireEdgeVersions(): void {
   pollFirst = true;
+}
+
+/** For tests: the versions were read `ms` ago (an isolate that sat idle). */
+export function ageEdgeVersions(ms: number): void {
+  if (current) current = { ...current, polledAt: current.polledAt - ms };
 }
 
 const busy = () => polling !== undefined && Date.now() - polling.since < STALLED_MS;
@@ -109,8 +125,10 @@ interface ChangeRow {
   department: string | null;
 }
 
+/** The changes after `?`, or after the epoch's start when that is later (a new isolate knows nothing yet). */
 const CHANGES_SQL = `select a.seq, a.location_id, l.department from hours_audit a left join locations l on l.id = a.location_id
-  where a.seq > ? order by a.seq limit ${MAX_CHANGES + 1}`;
+  where a.seq > max(?, coalesce((select json_extract(value, '$.seq') from settings where name = '${EPOCH_SETTING}'), 0))
+  order by a.seq limit ${MAX_CHANGES + 1}`;
 
 async function readVersions(source: VersionSource, known: EdgeVersions | undefined, attempt = 0): Promise<EdgeVersions> {
   const from = known?.lastSeq ?? 0;
@@ -129,7 +147,8 @@ async function readVersions(source: VersionSource, known: EdgeVersions | undefin
   const base = `${values.get(NETWORK_VERSION_SETTING) ?? '0'}.${epoch.id}`;
   const sameEpoch = known !== undefined && known.base.endsWith(`.${epoch.id}`) && known.lastSeq >= epoch.seq;
   let rows = changes.results as unknown as ChangeRow[];
-  if (!sameEpoch && from !== epoch.seq) {
+  if (!sameEpoch && from > epoch.seq) {
+    // This isolate had read past the start of an epoch that just began: read it from its start.
     rows = (await source.prepare(CHANGES_SQL).bind(epoch.seq).all<ChangeRow>()).results;
   }
   if (rows.length > MAX_CHANGES && attempt <= 2) {
@@ -182,9 +201,14 @@ export function versionTag(versions: EdgeVersions, scope: VersionScope): string 
   return tag;
 }
 
-/** The version of one location's hours as this isolate knows it (0: unchanged since the epoch). */
+/** The version of one location's hours as this isolate knows it (0: unchanged since the epoch); '' before the first read. */
 export function locationVersion(id: string): string {
   return current ? `${current.base}.${current.locations.get(id) ?? 0}` : '';
+}
+
+/** The bookmark the versions were read at, where the next read of them starts (never an older replica). */
+export function versionsBookmark(): string | null {
+  return current?.bookmark ?? null;
 }
 
 /** The base every key carries (network version and epoch), '' before the first read: when it moves, everything changed. */

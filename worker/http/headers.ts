@@ -93,8 +93,8 @@ const framableHeaders = () =>
 
 /**
  * Public, shared content: at most 25 s fresh plus 25 s stale in a browser.
- * The edge cache's keys follow hours changes within 5 s (worker/edge), so
- * an hours change reaches every reader within 55 s.
+ * The edge cache's keys follow hours changes within 10 s (worker/edge), so
+ * an hours change reaches every reader within 60 s.
  */
 export const PUBLIC_CACHE = 'public, max-age=25, stale-while-revalidate=25';
 
@@ -113,8 +113,8 @@ export const NO_STORE = 'no-store';
 
 /**
  * Search results: 20 s fresh plus 20 s stale in a browser, after at most
- * 10 s at the edge (searches are not versioned) and 5 s of version poll
- * for the schedules the isolate keeps: a change of hours shows within 55 s.
+ * 10 s at the edge (searches are not versioned) on schedules whose
+ * versions are at most 10 s old: a change of hours shows within 60 s.
  */
 export const SEARCH_CACHE = 'public, max-age=20, stale-while-revalidate=20';
 

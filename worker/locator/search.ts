@@ -95,7 +95,7 @@ export const MAX_EXAMINED = 1000;
  * (two queries, about 35,000 rows for the demo network), and again when
  * the versions' base moves (an import, a new epoch: every version changed)
  * or after {@link SCHEDULES_RELOAD_MS}. Until then, and for any location
- * whose hours changed since (a new version within 5 s of the change), a
+ * whose hours changed since (a new version within 10 s of the change), a
  * search reads only the schedules of the candidates it looks at. A search
  * then reads almost no rows, and an hours change still shows within seconds.
  */
@@ -110,14 +110,17 @@ async function schedulesFor(db: Database, network: Place[], places: Place[], now
   const missing: Place[] = [];
   for (const place of places) {
     const hit = scheduleCache.get(place.id);
-    if (hit && hit.version === locationVersion(place.id)) found.set(place.id, hit.schedule);
+    // '' is no version: before this isolate has read them, nothing says a kept schedule is current.
+    if (hit && hit.version !== '' && hit.version === locationVersion(place.id)) found.set(place.id, hit.schedule);
     else missing.push(place);
   }
   if (missing.length) {
+    // Versions taken before the read: a change landing meanwhile gets a newer version, and is read again.
+    const versions = new Map(missing.map((p) => [p.id, locationVersion(p.id)]));
     const since = addDays(localParts(now, 'UTC').date, -2);
     for (const [id, schedule] of await loadSchedules(db, missing, since)) {
       found.set(id, schedule);
-      scheduleCache.set(id, { version: locationVersion(id), schedule });
+      scheduleCache.set(id, { version: versions.get(id) ?? '', schedule });
     }
   }
   return found;
