@@ -121,7 +121,7 @@ async function fromCache(stored: Response, request: Request, scope: RequestScope
   headers.set('cache-control', headers.get(CLIENT_CACHE_HEADER) ?? '');
   headers.delete(CLIENT_CACHE_HEADER);
   headers.delete('cf-cache-status');
-  headers.set('server-timing', serverTiming('hit', scope.meter, false));
+  headers.set('server-timing', serverTiming('hit', scope, false));
   const etag = headers.get('etag');
   const asked = request.headers.get('if-none-match');
   const notModified = etag !== null && asked !== null && asked.split(',').some((tag) => weak(tag.trim()) === weak(etag));
@@ -139,7 +139,7 @@ const weak = (tag: string) => tag.replace(/^W\//, '');
 function finish(response: Response, edge: 'miss' | 'bypass', scope: RequestScope, personal?: Headers): Response {
   const headers = new Headers(response.headers);
   headers.delete(FRESH_UNTIL_HEADER);
-  headers.set('server-timing', serverTiming(edge, scope.meter, personal !== undefined));
+  headers.set('server-timing', serverTiming(edge, scope, personal !== undefined));
   personal?.forEach((value, name) => headers.append(name, value));
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
@@ -170,6 +170,6 @@ function bookmarkHeaders(request: Request, response: Response, scope: RequestSco
  */
 function pollSource(binding: D1Database, scope: RequestScope): VersionSource {
   const session = typeof binding.withSession === 'function' ? binding.withSession(versionsBookmark() ?? 'first-unconstrained') : undefined;
-  const d1 = meteredD1({ current: () => session ?? binding }, scope.meter);
+  const d1 = meteredD1({ current: () => session ?? binding }, scope.versionsMeter);
   return { prepare: (sql) => d1.prepare(sql), batch: (s) => d1.batch(s), getBookmark: () => session?.getBookmark() ?? null };
 }

@@ -110,12 +110,13 @@ export function meteredD1(target: D1Target, meter: Meter): D1Database {
 
 /**
  * The `Server-Timing` of a response: where it came from (the edge cache or
- * the Worker) and, unless `personal`, what it cost D1. A signed-in answer
+ * the Worker) and, unless `personal`, what it cost D1 (and, apart, what
+ * reading the edge versions cost when the request had to wait for them). A signed-in answer
  * shows none of its database figures: how many rows someone's page reads
  * can tell what they hold. `d1` adds up the time of every query, so
  * queries sent at once count more than the wall clock they took.
  */
-export function serverTiming(edge: 'hit' | 'miss' | 'bypass', meter: Meter, personal: boolean): string {
+export function serverTiming(edge: 'hit' | 'miss' | 'bypass', { meter, versionsMeter }: { meter: Meter; versionsMeter: Meter }, personal: boolean): string {
   const parts = [`edge;desc=${edge}`];
   if (!personal) {
     parts.push(
@@ -124,6 +125,8 @@ export function serverTiming(edge: 'hit' | 'miss' | 'bypass', meter: Meter, pers
       `d1-rows-read;desc=${meter.rowsRead}`,
       `d1-rows-written;desc=${meter.rowsWritten}`,
     );
+    // The edge's own bookkeeping, when this request waited for it: shown apart from what the answer read.
+    if (versionsMeter.queries) parts.push(`edge-versions;dur=${versionsMeter.durationMs.toFixed(1)};desc=${versionsMeter.rowsRead}`);
   }
   return parts.join(', ');
 }

@@ -19,7 +19,10 @@ import { type D1Like, type D1Target, Meter, meteredD1 } from './meter';
 export type SessionStart = string | 'first-primary' | 'first-unconstrained';
 
 export interface RequestScope {
+  /** What the answer itself read and wrote. */
   meter: Meter;
+  /** What reading the edge versions cost, when this request had to wait for it (the edge's bookkeeping, not the answer's). */
+  versionsMeter: Meter;
   start: SessionStart;
   /** `start` is a bookmark the client sent back: D1 may refuse it, then the request reads from the primary. */
   startFromClient: boolean;
@@ -33,7 +36,7 @@ export interface RequestScope {
 const storage = new AsyncLocalStorage<RequestScope>();
 
 export function newScope(start: SessionStart, waitUntil: (work: Promise<unknown>) => void, startFromClient = false): RequestScope {
-  return { meter: new Meter(), start, startFromClient, waitUntil };
+  return { meter: new Meter(), versionsMeter: new Meter(), start, startFromClient, waitUntil };
 }
 
 /** Runs `work` with `scope` as the current request's. */
