@@ -120,9 +120,13 @@ export function forgetGazetteer(): void {
   loading = undefined;
 }
 
-/** The network as `known` has it when its version has not moved (one row read), else reloaded. */
+/**
+ * The network as `known` has it when its version has not moved on (one row
+ * read), else reloaded. Only a newer version reloads: a lagging read
+ * replica never takes the isolate back to an older network.
+ */
 async function refresh(db: Database, known: Loaded | undefined): Promise<Loaded> {
-  if (known && (await networkVersion(db.$client)) === known.version) return known;
+  if (known && (await networkVersion(db.$client)) <= known.version) return known;
   return loadGazetteer(db);
 }
 
