@@ -255,3 +255,39 @@ export type GeocodePrecision = 'address' | 'street' | 'block' | 'commune';
 export type LocationRow = typeof locations.$inferSelect;
 export type NewLocationRow = typeof locations.$inferInsert;
 export type CommuneRow = typeof communes.$inferSelect;
+
+/**
+ * What became of each outgoing message, by its idempotency key: the queue
+ * delivers at least once, this row makes it at most once to the person.
+ * Holds no personal data (no address, no text).
+ */
+export const messageDeliveries = sqliteTable('message_deliveries', {
+  id: text('id').primaryKey(),
+  channel: text('channel').$type<'email' | 'sms'>().notNull(),
+  /** `sending` while a consumer holds it (until `claimedUntil`), `sent` once delivered, `retrying` after a failed attempt. */
+  status: text('status').$type<'sending' | 'sent' | 'retrying'>().notNull(),
+  attempts: integer('attempts').notNull(),
+  claimedUntil: text('claimed_until'),
+  /** The kind of the last failure (never its details: they may name the person). */
+  lastError: text('last_error'),
+  createdAt: text('created_at').notNull(),
+  sentAt: text('sent_at'),
+});
+
+/**
+ * The local outbox: where messages are delivered when no real channel is
+ * configured (`npm start`, tests). `npm run outbox -- --to ADDRESS` reads
+ * it. A deployment configured for real delivery never writes here.
+ */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: text('id').primaryKey(),
+    channel: text('channel').$type<'email' | 'sms'>().notNull(),
+    recipient: text('recipient').notNull(),
+    subject: text('subject').notNull(),
+    text: text('text').notNull(),
+    sentAt: text('sent_at').notNull(),
+  },
+  (t) => [index('outbox_recipient_idx').on(t.recipient, t.sentAt)],
+);

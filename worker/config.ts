@@ -107,6 +107,47 @@ export const PublicationSchema = v.pipe(
   v.transform(publicationSettings),
 );
 
+/** A Cloudflare Queue producer (`[[queues.producers]]`). */
+export interface QueueProducer {
+  send(body: unknown, options?: { delaySeconds?: number; contentType?: 'json' | 'text' | 'bytes' | 'v8' }): Promise<unknown>;
+}
+
+/** Cloudflare's `send_email` binding. */
+export interface EmailSender {
+  send(message: unknown): Promise<unknown>;
+}
+
+/** The variables of outgoing messages (worker/messages). */
+const MESSAGES_ENTRIES = {
+  /** The queue every outgoing message goes through. */
+  MESSAGES: v.optional(v.custom<QueueProducer>((value) => hasMethod(value, 'send'), 'MESSAGES: not a queue producer (wrangler.toml [[queues.producers]] binding = "MESSAGES")')),
+  /** `outbox`: messages land in the local outbox (npm run outbox); `live`: email and SMS are really sent. */
+  MESSAGES_DELIVERY: v.optional(v.picklist(['outbox', 'live'], 'MESSAGES_DELIVERY must be "outbox" or "live"'), 'outbox'),
+  /** The sender of every email, an address of a domain set up for Cloudflare Email Routing. */
+  MESSAGES_FROM: v.optional(v.pipe(v.string('MESSAGES_FROM must be an email address'), v.email('MESSAGES_FROM must be an email address'))),
+  /** `send_email` binding (wrangler.toml [[send_email]] name = "SEND_EMAIL"). */
+  SEND_EMAIL: v.optional(v.custom<EmailSender>((value) => hasMethod(value, 'send'), 'SEND_EMAIL: not a send_email binding (wrangler.toml [[send_email]] name = "SEND_EMAIL")')),
+  /** The SMS provider's endpoint: receives `{ to, text }` as JSON with `Authorization: Bearer SMS_TOKEN`. */
+  SMS_ENDPOINT: v.optional(httpUrl('SMS_ENDPOINT')),
+  SMS_TOKEN: v.optional(v.string('SMS_TOKEN must be a text')),
+};
+
+type MessagesVariables = v.InferOutput<v.ObjectSchema<typeof MESSAGES_ENTRIES, undefined>>;
+
+/** How messages are delivered: into the local outbox, or for real. */
+export type MessagesDelivery =
+  | { kind: 'outbox' }
+  | { kind: 'live'; from: string; email: EmailSender; smsEndpoint: string; smsToken?: string };
+
+const LIVE_COMPLETE = 'MESSAGES_DELIVERY = "live" needs SEND_EMAIL, MESSAGES_FROM and SMS_ENDPOINT';
+const liveComplete = (vars: MessagesVariables) =>
+  vars.MESSAGES_DELIVERY !== 'live' || (vars.SEND_EMAIL !== undefined && vars.MESSAGES_FROM !== undefined && vars.SMS_ENDPOINT !== undefined);
+
+const messagesDelivery = (vars: MessagesVariables): MessagesDelivery =>
+  vars.MESSAGES_DELIVERY === 'live' && vars.SEND_EMAIL && vars.MESSAGES_FROM && vars.SMS_ENDPOINT
+    ? { kind: 'live', from: vars.MESSAGES_FROM, email: vars.SEND_EMAIL, smsEndpoint: vars.SMS_ENDPOINT, smsToken: vars.SMS_TOKEN }
+    : { kind: 'outbox' };
+
 /** Every binding and variable the Worker reads. */
 export const ConfigSchema = v.pipe(
   v.object({
@@ -119,8 +160,12 @@ export const ConfigSchema = v.pipe(
     /** Searches without a partner key: per client address and minute. */
     SEARCH_LIMITER: v.optional(limiter('SEARCH_LIMITER')),
     ...PUBLICATION_ENTRIES,
+    ...MESSAGES_ENTRIES,
   }),
   v.check((vars) => indexNowComplete(vars), INDEXNOW_TOGETHER),
+  v.check((vars) => liveComplete(vars), LIVE_COMPLETE),
+  // A deployment never keeps people's messages (sign-in codes among them) in a table.
+  v.check((vars) => !isProductionOrigin(vars.SITE_ORIGIN) || vars.MESSAGES_DELIVERY === 'live', 'MESSAGES_DELIVERY must be "live" in production (an https public SITE_ORIGIN)'),
   v.transform((vars) => ({
     DB: vars.DB,
     SITE_ORIGIN: vars.SITE_ORIGIN,
@@ -130,13 +175,14 @@ export const ConfigSchema = v.pipe(
     /** An https origin on a public host. */
     production: isProductionOrigin(vars.SITE_ORIGIN),
     publication: publicationSettings(vars),
+    messages: { queue: vars.MESSAGES, delivery: messagesDelivery(vars) },
   })),
 );
 
 export type Config = v.InferOutput<typeof ConfigSchema>;
 
 /** The variables the schema reads, and nothing else of the environment. */
-const NAMES = ['DB', 'SITE_ORIGIN', 'SELECTION_SIGNING_KEY', 'PARTNER_LIMITER', 'SEARCH_LIMITER', ...Object.keys(PUBLICATION_ENTRIES)];
+const NAMES = ['DB', 'SITE_ORIGIN', 'SELECTION_SIGNING_KEY', 'PARTNER_LIMITER', 'SEARCH_LIMITER', ...Object.keys(PUBLICATION_ENTRIES), ...Object.keys(MESSAGES_ENTRIES)];
 
 /** An empty variable (`--var NAME:`) is an unset one. */
 export function variables(env: unknown): Record<string, unknown> {

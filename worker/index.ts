@@ -2,13 +2,14 @@
  * @module
  * The Worker entry: the edge layer (worker/edge/cache.ts), then Astro's
  * Cloudflare handler runs the fetch pipeline (site/fetch.ts: our Hono app,
- * then the pages); the cron trigger runs the
+ * then the pages); the queue handler delivers outgoing messages; the cron trigger runs the
  * publication of hours changes to search engines and Google.
  */
 import { handle } from '@astrojs/cloudflare/handler';
 import { type Config, configOf } from './config';
 import { drizzleDatabase } from './database';
 import { withEdgeCache } from './edge/cache';
+import { deliverBatch, transportFor } from './messages/use-cases';
 import { runPublication } from './publication/job';
 import { configuredPublication } from './publication/targets';
 
@@ -28,5 +29,10 @@ export default {
     ctx.waitUntil(
       runPublication(drizzleDatabase(config.DB), configuredPublication(config)).then((report) => console.log('publication', JSON.stringify(report))),
     );
+  },
+  // Outgoing messages (worker/messages): into the outbox locally, by email and SMS when live.
+  async queue(batch, env) {
+    const config = configOf(env);
+    await deliverBatch(batch, config.DB, transportFor(config.messages.delivery, config.DB));
   },
 } satisfies ExportedHandler;

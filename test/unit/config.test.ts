@@ -3,7 +3,15 @@ import { ConfigError, configOf, parseConfig, parsePublication } from '../../work
 
 const fakeD1 = { prepare: () => undefined, batch: async () => [], exec: async () => undefined };
 const fakeLimiter = { limit: async () => ({ success: true }) };
+const fakeQueue = { send: async () => undefined };
+const fakeEmail = { send: async () => undefined };
 const valid = () => ({
+  MESSAGES: fakeQueue,
+  MESSAGES_DELIVERY: 'live',
+  MESSAGES_FROM: 'ne-pas-repondre@guichet.example.fr',
+  SEND_EMAIL: fakeEmail,
+  SMS_ENDPOINT: 'https://sms.example.fr/send',
+  SMS_TOKEN: 'sms-secret',
   DB: fakeD1,
   SITE_ORIGIN: 'https://guichet.example.fr',
   SELECTION_SIGNING_KEY: 'k'.repeat(48),
@@ -39,7 +47,21 @@ describe('the Worker configuration', () => {
       indexNow: { endpoint: 'https://api.indexnow.org/indexnow', key: 'cafe0123456789ab' },
       google: { webhookUrl: 'https://hooks.example.fr/gbp' },
     });
+    expect(config.messages).toEqual({
+      queue: fakeQueue,
+      delivery: { kind: 'live', from: 'ne-pas-repondre@guichet.example.fr', email: fakeEmail, smsEndpoint: 'https://sms.example.fr/send', smsToken: 'sms-secret' },
+    });
     expect(config).not.toHaveProperty('UNRELATED');
+  });
+
+  it('delivers messages into the outbox unless told otherwise, and never in production', () => {
+    expect(parseConfig({ DB: fakeD1, SITE_ORIGIN: 'http://localhost:8787' }).messages).toEqual({ queue: undefined, delivery: { kind: 'outbox' } });
+    expect(errorOf({ ...valid(), MESSAGES_DELIVERY: 'outbox' }).message).toContain('MESSAGES_DELIVERY must be "live" in production');
+    expect(errorOf({ ...valid(), MESSAGES_DELIVERY: undefined }).message).toContain('MESSAGES_DELIVERY must be "live" in production');
+    const { SEND_EMAIL: _, ...withoutEmail } = valid();
+    expect(errorOf(withoutEmail).message).toContain('needs SEND_EMAIL, MESSAGES_FROM and SMS_ENDPOINT');
+    expect(errorOf({ ...valid(), MESSAGES_FROM: 'pas une adresse' }).message).toContain('MESSAGES_FROM');
+    expect(errorOf({ ...valid(), MESSAGES: {} }).message).toContain('MESSAGES: not a queue producer');
   });
 
   it('needs only the database and the origin; the rest is optional, dry run on by default', () => {
