@@ -8,7 +8,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { drizzleDatabase } from '../../worker/database';
-import { MAX_AGE_MS, ageEdgeVersions, expireEdgeVersions } from '../../worker/edge/versions';
+import { MAX_AGE_MS, POLL_MS, ageEdgeVersions, expireEdgeVersions } from '../../worker/edge/versions';
 import { SEARCH_EDGE_TTL } from '../../worker/edge/resources';
 import { demoSchedule } from '../../tools/demo/hours';
 import { seedSchedules } from '../../worker/hours/store';
@@ -157,6 +157,39 @@ describe('a change purges exactly what it touches', () => {
     const fresh = await get(path);
     expect(fresh.edge).toBe('miss');
     expect(JSON.parse(fresh.body)).toMatchObject({ open: false });
+  });
+
+  it('versions due for a read are read in the background: this answer is the known one, the next is fresh', async () => {
+    const date = await openDay(offices[8].id);
+    const path = statusAt(offices[8].id, date);
+    expect(JSON.parse((await get(path)).body).open).toBe(true);
+    const db = drizzleDatabase(env.DB);
+    const staff = (await findStaffByToken(db, clerk, new Date().toISOString()))!;
+    const version = await env.DB.prepare('select version from location_hours where location_id = ?').bind(offices[8].id).first<number>('version');
+    expect((await declareException(db, staff, {
+      locationId: offices[8].id, expectedVersion: version ?? 0, exception: { startDate: date, endDate: null, closed: true, intervals: [], reason: 'works', note: null },
+    }, new Date())).ok).toBe(true);
+    ageEdgeVersions(POLL_MS); // due, not yet too old
+    const known = await get(path);
+    expect(known.edge).toBe('hit');
+    expect(JSON.parse(known.body).open).toBe(true);
+    let next = known;
+    for (let i = 0; i < 40 && next.edge === 'hit'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      next = await get(path);
+    }
+    expect(next.edge).toBe('miss');
+    expect(JSON.parse(next.body).open).toBe(false);
+  });
+
+  it('an idle isolate hit by a burst reads the versions once, and every answer is fresh', async () => {
+    await get('/api/v1/locations?limit=2');
+    ageEdgeVersions(MAX_AGE_MS);
+    const burst = await Promise.all(Array.from({ length: 12 }, () => request('/api/v1/locations?limit=2')));
+    const polls = burst.map((r) => /edge-versions;/.test(r.headers.get('server-timing') ?? ''));
+    await Promise.all(burst.map((r) => r.arrayBuffer()));
+    expect(burst.map((r) => r.status)).toEqual(burst.map(() => 200));
+    expect(polls.filter(Boolean).length).toBe(1);
   });
 
   it('an import (a new network version) moves every key', async () => {

@@ -74,9 +74,11 @@ export async function edgeVersions(open: () => VersionSource, waitUntil: (work: 
     refreshInBackground(open, waitUntil, now);
     return current;
   }
-  if (!current) {
-    while (busy() && !current) await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
-    if (current && !pollFirst) return current;
+  if (!pollFirst && busy()) {
+    // Another request is reading them (a fresh or idle isolate's first burst): wait for its answer rather than read them again.
+    const before = current?.polledAt;
+    while (busy() && current?.polledAt === before) await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
+    if (current && Date.now() - current.polledAt < MAX_AGE_MS) return current;
   }
   pollFirst = false;
   return refresh(open());
