@@ -59,6 +59,20 @@ async function closeDay(id: string, secret: string, date: string) {
   await created.arrayBuffer();
 }
 
+/**
+ * Closes `id` on `date` straight through the use case, as a request served
+ * by another isolate would: this isolate's edge layer has not seen it.
+ */
+async function closeDayElsewhere(id: string, date: string) {
+  const db = drizzleDatabase(env.DB);
+  const staff = (await findStaffByToken(db, clerk, new Date().toISOString()))!;
+  const version = await env.DB.prepare('select version from location_hours where location_id = ?').bind(id).first<number>('version');
+  const result = await declareException(db, staff, {
+    locationId: id, expectedVersion: version ?? 0, exception: { startDate: date, endDate: null, closed: true, intervals: [], reason: 'works', note: null },
+  }, new Date());
+  expect(result.ok).toBe(true);
+}
+
 const statusAt = (id: string, date: string) => `/api/v1/locations/${id}/status?at=${date}T10:30:00%2B01:00`;
 
 let clerk: string;
@@ -124,14 +138,7 @@ describe('a change purges exactly what it touches', () => {
     const date = await openDay(untouched.id);
     const path = statusAt(untouched.id, date);
     expect(JSON.parse((await get(path)).body).open).toBe(true);
-    // Straight through the use case, as another isolate's request would: this isolate has not seen it.
-    const db = drizzleDatabase(env.DB);
-    const staff = (await findStaffByToken(db, clerk, new Date().toISOString()))!;
-    const version = await env.DB.prepare('select version from location_hours where location_id = ?').bind(untouched.id).first<number>('version');
-    const result = await declareException(db, staff, {
-      locationId: untouched.id, expectedVersion: version ?? 0, exception: { startDate: date, endDate: null, closed: true, intervals: [], reason: 'works', note: null },
-    }, new Date());
-    expect(result.ok).toBe(true);
+    await closeDayElsewhere(untouched.id, date);
     const stale = await get(path);
     expect(stale.edge).toBe('hit');
     expect(JSON.parse(stale.body).open).toBe(true);
@@ -147,12 +154,7 @@ describe('a change purges exactly what it touches', () => {
     const path = statusAt(offices[7].id, date);
     expect(JSON.parse((await get(path)).body).open).toBe(true);
     expect((await get(path)).edge).toBe('hit');
-    const db = drizzleDatabase(env.DB);
-    const staff = (await findStaffByToken(db, clerk, new Date().toISOString()))!;
-    const version = await env.DB.prepare('select version from location_hours where location_id = ?').bind(offices[7].id).first<number>('version');
-    expect((await declareException(db, staff, {
-      locationId: offices[7].id, expectedVersion: version ?? 0, exception: { startDate: date, endDate: null, closed: true, intervals: [], reason: 'works', note: null },
-    }, new Date())).ok).toBe(true);
+    await closeDayElsewhere(offices[7].id, date);
     ageEdgeVersions(MAX_AGE_MS); // nothing asked this isolate anything for that long
     const fresh = await get(path);
     expect(fresh.edge).toBe('miss');
@@ -163,12 +165,7 @@ describe('a change purges exactly what it touches', () => {
     const date = await openDay(offices[8].id);
     const path = statusAt(offices[8].id, date);
     expect(JSON.parse((await get(path)).body).open).toBe(true);
-    const db = drizzleDatabase(env.DB);
-    const staff = (await findStaffByToken(db, clerk, new Date().toISOString()))!;
-    const version = await env.DB.prepare('select version from location_hours where location_id = ?').bind(offices[8].id).first<number>('version');
-    expect((await declareException(db, staff, {
-      locationId: offices[8].id, expectedVersion: version ?? 0, exception: { startDate: date, endDate: null, closed: true, intervals: [], reason: 'works', note: null },
-    }, new Date())).ok).toBe(true);
+    await closeDayElsewhere(offices[8].id, date);
     ageEdgeVersions(POLL_MS); // due, not yet too old
     const known = await get(path);
     expect(known.edge).toBe('hit');

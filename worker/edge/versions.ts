@@ -97,9 +97,7 @@ export function noteWrite(): void {
 }
 
 /** For tests: the versions are out of date, as after {@link POLL_MS} or a write in another isolate. */
-export function expireEdgeVersions(): void {
-  pollFirst = true;
-}
+export const expireEdgeVersions = noteWrite;
 
 /** For tests: the versions were read `ms` ago (an isolate that sat idle). */
 export function ageEdgeVersions(ms: number): void {
