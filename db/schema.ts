@@ -164,7 +164,12 @@ export const staffTokens = sqliteTable('staff_tokens', {
   expiresAt: text('expires_at'),
   revokedAt: text('revoked_at'),
 });
-export type StaffRole = 'exceptions' | 'hours';
+/**
+ * `exceptions`: declare and remove exceptions; `hours`: also weekly hours and
+ * bulk closures; `counter`: open counter sessions for customers who show
+ * their rotating code, at the office of its scope (and nothing else).
+ */
+export type StaffRole = 'exceptions' | 'hours' | 'counter';
 
 /** Sign-in sessions of the staff pages (cookie holds the secret; only its digest is stored). */
 export const staffSessions = sqliteTable('staff_sessions', {
@@ -290,4 +295,211 @@ export const outbox = sqliteTable(
     sentAt: text('sent_at').notNull(),
   },
   (t) => [index('outbox_recipient_idx').on(t.recipient, t.sentAt)],
+);
+
+/**
+ * What staff did beyond hours (hours changes have `hours_audit`): opening
+ * and closing counter sessions. `subject` is the counter session's id,
+ * never a customer's name or address; it names nobody once the account is
+ * deleted (the session rows go with it).
+ */
+export const staffAudit = sqliteTable(
+  'staff_audit',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    actorId: text('actor_id').notNull(),
+    actorName: text('actor_name').notNull(),
+    action: text('action').$type<'counter.open' | 'counter.close'>().notNull(),
+    locationId: text('location_id'),
+    subject: text('subject'),
+    at: text('at').notNull(),
+  },
+  (t) => [index('staff_audit_actor_idx').on(t.actorId, t.seq)],
+);
+
+/** A postal address on a customer's account (for deliveries). */
+export interface CustomerAddress {
+  label: string;
+  line1: string;
+  line2?: string;
+  postcode: string;
+  city: string;
+}
+
+/** Which channels a customer accepts notices on (sign-in codes always go by email). */
+export interface CustomerChannels {
+  email: boolean;
+  sms: boolean;
+}
+
+/**
+ * One customer account, shared by the website and the counter. The email
+ * address is the sign-in identity (normalised, unique). `counterSalt` is
+ * the per-account half of the counter code's secret (the other half is the
+ * Worker's ACCOUNT_KEY), so the code cannot be guessed from the id, nor
+ * from this table alone.
+ */
+export const customers = sqliteTable(
+  'customers',
+  {
+    id: text('id').primaryKey(),
+    email: text('email').notNull().unique(),
+    name: text('name'),
+    /** E.164 (`+33612345678`), only when the customer wants SMS. */
+    phone: text('phone'),
+    addresses: text('addresses', { mode: 'json' }).$type<CustomerAddress[]>().notNull().default(sql`'[]'`),
+    channels: text('channels', { mode: 'json' }).$type<CustomerChannels>().notNull().default(sql`'{"email":true,"sms":false}'`),
+    /** Quiet hours, local wall-clock `HH:MM` in `timeZone`: no notice is delivered between them. */
+    quietStart: text('quiet_start').notNull().default('21:00'),
+    quietEnd: text('quiet_end').notNull().default('08:00'),
+    timeZone: text('time_zone').notNull().default('Europe/Paris'),
+    counterSalt: text('counter_salt').notNull(),
+    createdAt: text('created_at').notNull(),
+    /** The last sign-in or signed-in request (written at most once an hour): drives the 2-year deletion. */
+    lastActiveAt: text('last_active_at').notNull(),
+    /** When the "your account will be deleted" warning was queued; cleared by any activity. */
+    inactivityWarnedAt: text('inactivity_warned_at'),
+  },
+  (t) => [index('customers_last_active_idx').on(t.lastActiveAt)],
+);
+export type CustomerRow = typeof customers.$inferSelect;
+
+/** A customer's usual offices, in the order they were added. */
+export const customerFavourites = sqliteTable(
+  'customer_favourites',
+  {
+    customerId: text('customer_id').notNull(),
+    locationId: text('location_id').notNull(),
+    addedAt: text('added_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.customerId, t.locationId] })],
+);
+
+/**
+ * A sign-in by emailed code. The code itself is never stored: `codeMac` is
+ * HMAC-SHA-256(ACCOUNT_KEY, attempt ‖ address ‖ code). `guesses` counts wrong
+ * codes (5 at most), `usedAt` makes it single use. The address is kept
+ * only while the attempt lives (10 minutes; swept after a day), its digest
+ * counts attempts per address for the rate limit.
+ */
+export const signInAttempts = sqliteTable(
+  'sign_in_attempts',
+  {
+    id: text('id').primaryKey(),
+    email: text('email').notNull(),
+    emailDigest: text('email_digest').notNull(),
+    clientDigest: text('client_digest').notNull(),
+    codeMac: text('code_mac').notNull(),
+    guesses: integer('guesses').notNull().default(0),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    usedAt: text('used_at'),
+  },
+  (t) => [
+    index('sign_in_attempts_email_idx').on(t.emailDigest, t.createdAt),
+    index('sign_in_attempts_client_idx').on(t.clientDigest, t.createdAt),
+  ],
+);
+
+/**
+ * Customers' signed-in sessions: the cookie holds a random secret, this
+ * table its SHA-256 digest. `expiresAt` is the absolute end; `lastSeenAt`
+ * (written at most once an hour) gives the idle end.
+ */
+export const customerSessions = sqliteTable(
+  'customer_sessions',
+  {
+    id: text('id').primaryKey(),
+    secretHash: text('secret_hash').notNull().unique(),
+    customerId: text('customer_id').notNull(),
+    /** Synchronizer token of this session's forms (CSRF). */
+    csrfToken: text('csrf_token').notNull(),
+    /** How the customer signed in. */
+    method: text('method').$type<'code' | 'passkey'>().notNull(),
+    createdAt: text('created_at').notNull(),
+    lastSeenAt: text('last_seen_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [index('customer_sessions_customer_idx').on(t.customerId)],
+);
+
+/** WebAuthn credentials (passkeys). The public key only: nothing here signs anything. */
+export const passkeys = sqliteTable(
+  'passkeys',
+  {
+    /** The credential id, base64url. */
+    id: text('id').primaryKey(),
+    customerId: text('customer_id').notNull(),
+    /** The public key as a JWK (JSON), ready for WebCrypto. */
+    publicKey: text('public_key').notNull(),
+    /** COSE algorithm: -7 (ES256) or -257 (RS256). */
+    algorithm: integer('algorithm').notNull(),
+    signCount: integer('sign_count').notNull().default(0),
+    /** What the customer sees in the list, e.g. "Clé ajoutée le 24/11/2026". */
+    name: text('name').notNull(),
+    createdAt: text('created_at').notNull(),
+    lastUsedAt: text('last_used_at'),
+  },
+  (t) => [index('passkeys_customer_idx').on(t.customerId)],
+);
+
+/** WebAuthn challenges: random, single use, five minutes. Stored as digests. */
+export const webauthnChallenges = sqliteTable('webauthn_challenges', {
+  challengeHash: text('challenge_hash').primaryKey(),
+  purpose: text('purpose').$type<'register' | 'sign_in'>().notNull(),
+  /** The customer adding a passkey; null for a sign-in (the passkey says who). */
+  customerId: text('customer_id'),
+  expiresAt: text('expires_at').notNull(),
+});
+
+/**
+ * One history across channels. Each entry says where it happened: on the
+ * website (`web`) or at the counter of a named office (`counter`, with the
+ * office's id and its name at the time).
+ */
+export const customerHistory = sqliteTable(
+  'customer_history',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    customerId: text('customer_id').notNull(),
+    at: text('at').notNull(),
+    channel: text('channel').$type<'web' | 'counter'>().notNull(),
+    locationId: text('location_id'),
+    locationName: text('location_name'),
+    /** What happened, a stable code (see worker/accounts/history.ts for the French labels). */
+    kind: text('kind').notNull(),
+    /** A short detail in French (no secret, no code), e.g. the office added to favourites. */
+    detail: text('detail'),
+  },
+  (t) => [index('customer_history_customer_idx').on(t.customerId, t.id)],
+);
+
+/**
+ * The counter codes a customer's phone is showing: a digest of the code per
+ * 30-second step, so the clerk's typed code finds its account without
+ * trying every account's secret. Valid for a minute; swept on use.
+ */
+export const counterCodes = sqliteTable(
+  'counter_codes',
+  {
+    digest: text('digest').primaryKey(),
+    customerId: text('customer_id').notNull(),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [index('counter_codes_customer_idx').on(t.customerId)],
+);
+
+/** A clerk serving a recognised customer at one office: 15 minutes at most. */
+export const counterSessions = sqliteTable(
+  'counter_sessions',
+  {
+    id: text('id').primaryKey(),
+    customerId: text('customer_id').notNull(),
+    staffId: text('staff_id').notNull(),
+    locationId: text('location_id').notNull(),
+    openedAt: text('opened_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    closedAt: text('closed_at'),
+  },
+  (t) => [index('counter_sessions_staff_idx').on(t.staffId, t.openedAt), index('counter_sessions_customer_idx').on(t.customerId)],
 );

@@ -12,6 +12,8 @@ import { bodyLimits, pageMethods } from './http/limits';
 import { invalidRequest, methodNotAllowed, Problem } from './http/problem';
 import { statusLine } from './http/status';
 import { strictQuery } from './http/validate';
+import { passkeyRoutes } from './accounts/passkey-routes';
+import { accountRoutes } from './accounts/routes';
 import { hoursFeedRoutes, locationHoursRoutes } from './hours/routes';
 import { locationRoutes } from './locations/routes';
 import { locatorRoutes } from './locator/routes';
@@ -54,7 +56,9 @@ export function createApp(): Hono {
     .route('/v1/locations', locationHoursRoutes)
     .route('/v1/locations', locationRoutes)
     .route('/v1/hours', hoursFeedRoutes)
-    .route('/v1/selections', selectionRoutes);
+    .route('/v1/selections', selectionRoutes)
+    .route('/v1/account/passkeys', passkeyRoutes)
+    .route('/v1/account', accountRoutes);
   app.route('/api', api);
   app.get(
     '/api/openapi.json',

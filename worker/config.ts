@@ -155,21 +155,31 @@ export const ConfigSchema = v.pipe(
     SITE_ORIGIN: SiteOriginSchema,
     /** Signs shoppers' choices of a pickup point: required (32 bytes or more) in production, see partners/selection.ts. */
     SELECTION_SIGNING_KEY: v.optional(v.string('SELECTION_SIGNING_KEY must be a text (a secret of 32 bytes or more)')),
+    /** Keys customers' sign-in codes and counter codes: required (32 bytes or more) in production, see accounts/key.ts. */
+    ACCOUNT_KEY: v.optional(v.pipe(
+      v.string('ACCOUNT_KEY must be a text (a secret of 32 bytes or more)'),
+      v.check((text) => new TextEncoder().encode(text).byteLength >= 32, 'ACCOUNT_KEY is too short: at least 32 bytes (e.g. openssl rand -base64 48)'),
+    )),
     /** Partner keys: requests per key, client and minute. */
     PARTNER_LIMITER: v.optional(limiter('PARTNER_LIMITER')),
     /** Searches without a partner key: per client address and minute. */
     SEARCH_LIMITER: v.optional(limiter('SEARCH_LIMITER')),
+    /** Customers' sign-in requests (codes, passkeys): per client address and minute. */
+    SIGN_IN_LIMITER: v.optional(limiter('SIGN_IN_LIMITER')),
     ...PUBLICATION_ENTRIES,
     ...MESSAGES_ENTRIES,
   }),
   v.check((vars) => indexNowComplete(vars), INDEXNOW_TOGETHER),
   v.check((vars) => liveComplete(vars), LIVE_COMPLETE),
+  v.check((vars) => !isProductionOrigin(vars.SITE_ORIGIN) || vars.ACCOUNT_KEY !== undefined, 'ACCOUNT_KEY is required in production: wrangler secret put ACCOUNT_KEY (32 bytes or more)'),
   // A deployment never keeps people's messages (sign-in codes among them) in a table.
   v.check((vars) => !isProductionOrigin(vars.SITE_ORIGIN) || vars.MESSAGES_DELIVERY === 'live', 'MESSAGES_DELIVERY must be "live" in production (an https public SITE_ORIGIN)'),
   v.transform((vars) => ({
     DB: vars.DB,
     SITE_ORIGIN: vars.SITE_ORIGIN,
     SELECTION_SIGNING_KEY: vars.SELECTION_SIGNING_KEY,
+    ACCOUNT_KEY: vars.ACCOUNT_KEY,
+    SIGN_IN_LIMITER: vars.SIGN_IN_LIMITER,
     PARTNER_LIMITER: vars.PARTNER_LIMITER,
     SEARCH_LIMITER: vars.SEARCH_LIMITER,
     /** An https origin on a public host. */
@@ -182,7 +192,7 @@ export const ConfigSchema = v.pipe(
 export type Config = v.InferOutput<typeof ConfigSchema>;
 
 /** The variables the schema reads, and nothing else of the environment. */
-const NAMES = ['DB', 'SITE_ORIGIN', 'SELECTION_SIGNING_KEY', 'PARTNER_LIMITER', 'SEARCH_LIMITER', ...Object.keys(PUBLICATION_ENTRIES), ...Object.keys(MESSAGES_ENTRIES)];
+const NAMES = ['DB', 'SITE_ORIGIN', 'SELECTION_SIGNING_KEY', 'ACCOUNT_KEY', 'PARTNER_LIMITER', 'SEARCH_LIMITER', 'SIGN_IN_LIMITER', ...Object.keys(PUBLICATION_ENTRIES), ...Object.keys(MESSAGES_ENTRIES)];
 
 /** An empty variable (`--var NAME:`) is an unset one. */
 export function variables(env: unknown): Record<string, unknown> {

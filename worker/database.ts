@@ -4,6 +4,7 @@
  * scripts (importer, demo seed) can use it through wrangler's platform proxy.
  */
 import { drizzle } from 'drizzle-orm/d1';
+import { eq } from 'drizzle-orm';
 import * as schema from '../db/schema';
 
 export function drizzleDatabase(d1: D1Database) {
@@ -12,3 +13,16 @@ export function drizzleDatabase(d1: D1Database) {
 
 /** Drizzle over D1; `$client` is the raw binding, for bulk writes. */
 export type Database = ReturnType<typeof drizzleDatabase>;
+
+/**
+ * A setting generated once and shared by every isolate: the first writer
+ * wins, everyone reads what was kept (used for local signing keys when no
+ * secret is configured).
+ */
+export async function readOrCreateSetting(db: Database, name: string, generate: () => string): Promise<string> {
+  const read = () => db.select().from(schema.settings).where(eq(schema.settings.name, name)).get();
+  const row = await read();
+  if (row) return row.value;
+  await db.insert(schema.settings).values({ name, value: generate() }).onConflictDoNothing();
+  return (await read())!.value;
+}

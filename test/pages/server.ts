@@ -31,6 +31,10 @@ declare module 'vitest' {
     staffToken: string;
     /** Publishable key of a partner whose site is http://localhost:45678 (served by Playwright routes). */
     partnerKey: string;
+    /** A `counter` token scoped to the fixture office. */
+    counterToken: string;
+    /** The served local D1 (`--persist-to`): `npm run outbox -- --persist-to` reads it. */
+    statePath: string;
   }
 }
 
@@ -66,6 +70,8 @@ export interface PageServer {
   baseUrl: string;
   staffToken: string;
   partnerKey: string;
+  counterToken: string;
+  statePath: string;
   /** Stops wrangler dev and removes the temporary database. */
   stop(): Promise<void>;
 }
@@ -75,6 +81,8 @@ export default async function setup(project: TestProject) {
   project.provide('baseUrl', server.baseUrl);
   project.provide('staffToken', server.staffToken);
   project.provide('partnerKey', server.partnerKey);
+  project.provide('counterToken', server.counterToken);
+  project.provide('statePath', server.statePath);
   return server.stop;
 }
 
@@ -92,6 +100,7 @@ export async function startPageServer(): Promise<PageServer> {
   const network = generateDemoNetwork(DEMO_SEED, PAGE_TEST_NETWORK_SIZE);
   let staffToken = '';
   let partnerKey = '';
+  let counterToken = '';
   const { db, close } = await openDatabase({ persistTo: state });
   try {
     await applyImportPlan(db, planImport(await loadExisting(db), network, 'demo'), '2026-11-01T08:00:00Z');
@@ -111,12 +120,16 @@ export async function startPageServer(): Promise<PageServer> {
       name: 'Responsable du bureau (test)', role: 'exceptions', scopeType: 'office', scopeValue: office.id, now: now.toISOString(),
     });
     staffToken = token;
+    counterToken = (await createStaffToken(db, {
+      name: 'Guichetier du bureau (test)', role: 'counter', scopeType: 'office', scopeValue: office.id, now: now.toISOString(),
+    })).token;
   } finally {
     await close();
   }
 
   const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
+  // `localhost`, not 127.0.0.1: WebAuthn refuses an IP address as its relying party id.
+  const baseUrl = `http://localhost:${port}`;
   let output = '';
   const child = spawn(
     join(BIN, 'wrangler'),
@@ -138,5 +151,5 @@ export async function startPageServer(): Promise<PageServer> {
     }
     rmSync(state, { recursive: true, force: true });
   };
-  return { baseUrl, staffToken, partnerKey, stop };
+  return { baseUrl, staffToken, partnerKey, counterToken, statePath: state, stop };
 }

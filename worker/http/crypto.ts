@@ -21,3 +21,17 @@ export function randomSecret(bytes = 32): string {
 export function newSecret(prefix: string): string {
   return prefix + randomSecret();
 }
+
+/** Compares two texts without leaking, through timing, how much of them matched. */
+export function sameToken(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/** HMAC-SHA-256 of a text under a secret, in hex. */
+export async function hmacSha256(secret: string, text: string): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return toHex(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(text)));
+}

@@ -108,6 +108,16 @@ export const FRESH_UNTIL_HEADER = 'guichet-fresh-until';
 /** Answers to an authenticated (staff) call: never stored, by a browser or any cache between. */
 export const PRIVATE_NO_STORE = 'private, no-store';
 
+/**
+ * A page or answer that depends on who is signed in: kept by no cache, and
+ * marked as varying with the cookie so that no cache between ever serves
+ * one person's page to another, nor the signed-out page after a sign-in.
+ */
+export function personal(headers: Headers): void {
+  headers.set('cache-control', PRIVATE_NO_STORE);
+  headers.set('vary', 'Cookie');
+}
+
 /** Answers that must never be reused: errors, redirects after a sign-in, one-off results. */
 export const NO_STORE = 'no-store';
 

@@ -14,9 +14,7 @@
  * verifying refuse to run without it. Elsewhere, when unset, a random key is
  * generated once and kept in D1, so a fresh local install works.
  */
-import { eq } from 'drizzle-orm';
-import { settings } from '../../db/schema';
-import type { Database } from '../database';
+import { type Database, readOrCreateSetting } from '../database';
 import { bindings, isProduction } from '../env';
 import { decodeBase64url, encodeBase64url } from '../http/base64url';
 import { randomSecret } from '../http/crypto';
@@ -68,13 +66,7 @@ async function signingSecret(db: Database, config: SigningConfig): Promise<strin
   return storedSecret;
 }
 
-async function readOrCreateSecret(db: Database): Promise<string> {
-  const row = await db.select().from(settings).where(eq(settings.name, 'selection_signing_key')).get();
-  if (row) return row.value;
-  const generated = randomSecret();
-  await db.insert(settings).values({ name: 'selection_signing_key', value: generated }).onConflictDoNothing();
-  return (await db.select().from(settings).where(eq(settings.name, 'selection_signing_key')).get())!.value;
-}
+const readOrCreateSecret = (db: Database) => readOrCreateSetting(db, 'selection_signing_key', () => randomSecret());
 
 async function hmacKey(db: Database, config: SigningConfig): Promise<CryptoKey> {
   const secret = await signingSecret(db, config);

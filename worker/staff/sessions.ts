@@ -7,7 +7,8 @@
 import { and, eq, gt, lt } from 'drizzle-orm';
 import { staffSessions } from '../../db/schema';
 import type { Database } from '../database';
-import { newSecret, sha256 } from '../http/crypto';
+import { cookieValue } from '../http/cookies';
+import { newSecret, sameToken, sha256 } from '../http/crypto';
 import { findStaffById, type Staff } from './tokens';
 
 export const SESSION_COOKIE = '__Host-guichet-staff';
@@ -34,13 +35,6 @@ export async function openSession(db: Database, staff: Staff, now: Date): Promis
   };
 }
 
-function cookieValue(cookieHeader: string | null, cookie: string): string | undefined {
-  for (const part of (cookieHeader ?? '').split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === cookie) return value.join('=');
-  }
-  return undefined;
-}
 const secretFrom = (cookieHeader: string | null) => cookieValue(cookieHeader, SESSION_COOKIE);
 
 /**
@@ -87,10 +81,4 @@ export async function closeSession(db: Database, session: StaffSession): Promise
   return `${SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0`;
 }
 
-/** Compares without leaking, through timing, how much of the token matched. */
-export function sameToken(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}
+export { sameToken };

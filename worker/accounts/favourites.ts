@@ -1,0 +1,67 @@
+/**
+ * @module
+ * A customer's usual offices: added from an office's page (after a
+ * confirmation form), removed from the account page, shown on the home.
+ */
+import { and, asc, count, eq, inArray } from 'drizzle-orm';
+import { customerFavourites, locations } from '../../db/schema';
+import type { Database } from '../database';
+import { locationSlug } from '../locations/names';
+import { historyInsert } from './history';
+import { MAX_FAVOURITES } from './model';
+
+export interface Favourite {
+  locationId: string;
+  name: string;
+  commune: string;
+  timeZone: string;
+  /** Its public page, `/bureaux/…`. */
+  href: string;
+}
+
+/** The favourites in the order they were added (the first is "my office"). */
+export async function favouritesOf(db: Database, customerId: string): Promise<Favourite[]> {
+  const rows = await db.select({
+    locationId: customerFavourites.locationId, name: locations.name, commune: locations.commune, timeZone: locations.timeZone,
+  }).from(customerFavourites)
+    .innerJoin(locations, eq(locations.id, customerFavourites.locationId))
+    .where(eq(customerFavourites.customerId, customerId))
+    .orderBy(asc(customerFavourites.addedAt), asc(customerFavourites.locationId));
+  return rows.map((row) => ({ ...row, href: `/bureaux/${locationSlug({ id: row.locationId, name: row.name, commune: row.commune })}` }));
+}
+
+export type FavouriteChange = { ok: true; name: string } | { ok: false; problem: 'unknown_location' | 'too_many' };
+
+/** Adds an office (idempotent: adding it twice changes nothing). */
+export async function addFavourite(db: Database, customerId: string, locationId: string, now: Date): Promise<FavouriteChange> {
+  const location = await db.select({ id: locations.id, name: locations.name }).from(locations).where(eq(locations.id, locationId)).get();
+  if (!location) return { ok: false, problem: 'unknown_location' };
+  const existing = await db.select({ n: count() }).from(customerFavourites).where(eq(customerFavourites.customerId, customerId)).get();
+  const already = await db.select().from(customerFavourites)
+    .where(and(eq(customerFavourites.customerId, customerId), eq(customerFavourites.locationId, locationId))).get();
+  if (already) return { ok: true, name: location.name };
+  if ((existing?.n ?? 0) >= MAX_FAVOURITES) return { ok: false, problem: 'too_many' };
+  await db.batch([
+    db.insert(customerFavourites).values({ customerId, locationId, addedAt: now.toISOString() }).onConflictDoNothing(),
+    historyInsert(db, { customerId, kind: 'favourite.added', at: now, where: { channel: 'web' }, detail: location.name }),
+  ]);
+  return { ok: true, name: location.name };
+}
+
+/** Removes an office from the favourites; removing one that is not there changes nothing. */
+export async function removeFavourite(db: Database, customerId: string, locationId: string, now: Date): Promise<void> {
+  const location = await db.select({ name: locations.name }).from(locations).where(eq(locations.id, locationId)).get();
+  const removed = await db.delete(customerFavourites)
+    .where(and(eq(customerFavourites.customerId, customerId), eq(customerFavourites.locationId, locationId))).returning();
+  if (removed.length) {
+    await historyInsert(db, { customerId, kind: 'favourite.removed', at: now, where: { channel: 'web' }, detail: location?.name ?? locationId });
+  }
+}
+
+/** The favourites' ids among some locations (for the office page's button state, never cached). */
+export async function favouriteIdsAmong(db: Database, customerId: string, locationIds: string[]): Promise<Set<string>> {
+  if (!locationIds.length) return new Set();
+  const rows = await db.select({ id: customerFavourites.locationId }).from(customerFavourites)
+    .where(and(eq(customerFavourites.customerId, customerId), inArray(customerFavourites.locationId, locationIds)));
+  return new Set(rows.map((r) => r.id));
+}
