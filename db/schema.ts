@@ -309,7 +309,8 @@ export const staffAudit = sqliteTable(
     seq: integer('seq').primaryKey({ autoIncrement: true }),
     actorId: text('actor_id').notNull(),
     actorName: text('actor_name').notNull(),
-    action: text('action').$type<'counter.open' | 'counter.close'>().notNull(),
+    /** `counter.refused`: a code that opened nothing (counted for the clerk's rate limit). */
+    action: text('action').$type<'counter.open' | 'counter.close' | 'counter.refused'>().notNull(),
     locationId: text('location_id'),
     subject: text('subject'),
     at: text('at').notNull(),
@@ -372,7 +373,7 @@ export const customerFavourites = sqliteTable(
     locationId: text('location_id').notNull(),
     addedAt: text('added_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.customerId, t.locationId] })],
+  (t) => [primaryKey({ columns: [t.customerId, t.locationId] }), index('customer_favourites_order_idx').on(t.customerId, t.addedAt)],
 );
 
 /**

@@ -1,15 +1,19 @@
 /**
  * `npm run staff:token -- --name "Bureau de Sartrouville" --role exceptions --scope office:15015A`
+ * `npm run staff:token -- --name "Guichet 2, Sartrouville" --role counter --office 15015A`
  *
  * Creates a staff token and prints it once: only its SHA-256 digest is kept.
  * Roles: `exceptions` (declare/remove exceptions), `hours` (also weekly rules
- * and bulk exceptions). Scopes: `office:<id>`, `department:<code>`, `network`.
+ * and bulk exceptions), `counter` (recognise customers at the counter of one
+ * office, nothing else). Scopes: `office:<id>` (or `--office <id>`),
+ * `department:<code>`, `network`; a `counter` token is scoped to one office.
  */
 import { parseArgs } from 'node:util';
 import { createStaffToken } from '../worker/staff/tokens';
 import { openDatabase, PERSIST_DIR } from './local-db';
 
-const USAGE = 'usage: npm run staff:token -- --name "<holder>" --role exceptions|hours --scope office:<id>|department:<code>|network [--expires YYYY-MM-DD] [--remote]';
+const USAGE = 'usage: npm run staff:token -- --name "<holder>" --role exceptions|hours|counter --scope office:<id>|department:<code>|network (or --office <id>) [--expires YYYY-MM-DD] [--remote]';
+const ROLES = ['exceptions', 'hours', 'counter'] as const;
 
 let values;
 try {
@@ -18,6 +22,7 @@ try {
       name: { type: 'string' },
       role: { type: 'string', default: 'exceptions' },
       scope: { type: 'string' },
+      office: { type: 'string' },
       expires: { type: 'string' },
       remote: { type: 'boolean', default: false },
       'persist-to': { type: 'string', default: PERSIST_DIR },
@@ -45,10 +50,20 @@ function expiryOf(text: string | undefined): string | null {
 }
 const expiresAt = expiryOf(values.expires);
 
-const [scopeType, scopeValue = null] = (values.scope ?? '').split(':');
-if (!values.name || !['exceptions', 'hours'].includes(values.role!) || !['office', 'department', 'network'].includes(scopeType)
+if (values.office !== undefined && values.scope !== undefined) {
+  console.error(`give --office or --scope, not both.\n${USAGE}`);
+  process.exit(2);
+}
+const scope = values.office !== undefined ? `office:${values.office}` : values.scope ?? '';
+const [scopeType, scopeValue = null] = scope.split(':');
+if (!values.name || !(ROLES as readonly string[]).includes(values.role!) || !['office', 'department', 'network'].includes(scopeType)
   || (scopeType !== 'network' && !scopeValue)) {
   console.error(USAGE);
+  process.exit(2);
+}
+// The counter session's office is the token's: it must name exactly one.
+if (values.role === 'counter' && scopeType !== 'office') {
+  console.error(`a counter token is scoped to one office: --office <id> (got --scope ${scope}).`);
   process.exit(2);
 }
 
@@ -56,13 +71,13 @@ const { db, close, where } = await openDatabase({ remote: values.remote, persist
 try {
   const { id, token } = await createStaffToken(db, {
     name: values.name,
-    role: values.role as 'exceptions' | 'hours',
+    role: values.role as (typeof ROLES)[number],
     scopeType: scopeType as 'office' | 'department' | 'network',
     scopeValue: scopeType === 'network' ? null : scopeValue!.toUpperCase(),
     now: new Date().toISOString(),
     expiresAt,
   });
-  console.log(`token ${id} created in ${where} for "${values.name}" (${values.role}, ${values.scope})${expiresAt ? `, refused from ${expiresAt}` : ''}.`);
+  console.log(`token ${id} created in ${where} for "${values.name}" (${values.role}, ${scope})${expiresAt ? `, refused from ${expiresAt}` : ''}.`);
   console.log(`revoke it with: npm run staff:revoke -- --id ${id}`);
   console.log(`secret (shown once, store it safely): ${token}`);
 } finally {

@@ -3,9 +3,11 @@
  * The Worker entry: the edge layer (worker/edge/cache.ts), then Astro's
  * Cloudflare handler runs the fetch pipeline (site/fetch.ts: our Hono app,
  * then the pages); the queue handler delivers outgoing messages; the cron trigger runs the
- * publication of hours changes to search engines and Google.
+ * publication of hours changes to search engines and Google, and the accounts' sweep
+ * (inactive accounts, ended sessions).
  */
 import { handle } from '@astrojs/cloudflare/handler';
+import { sweepEndedSessions, sweepInactiveAccounts } from './accounts/account';
 import { type Config, configOf } from './config';
 import { drizzleDatabase } from './database';
 import { withEdgeCache } from './edge/cache';
@@ -26,8 +28,16 @@ export default {
       console.error('publication skipped:', error instanceof Error ? error.message : String(error));
       return;
     }
+    const db = drizzleDatabase(config.DB);
     ctx.waitUntil(
-      runPublication(drizzleDatabase(config.DB), configuredPublication(config)).then((report) => console.log('publication', JSON.stringify(report))),
+      runPublication(db, configuredPublication(config)).then((report) => console.log('publication', JSON.stringify(report))),
+    );
+    // Accounts: warn, then delete, those inactive for 2 years; sweep ended sessions and spent codes.
+    ctx.waitUntil(
+      sweepEndedSessions(db, new Date())
+        .then(() => sweepInactiveAccounts(db, new Date(), config.messages.queue))
+        .then((report) => console.log('accounts', JSON.stringify(report)))
+        .catch((error) => console.error('accounts sweep failed:', error instanceof Error ? error.message : String(error))),
     );
   },
   // Outgoing messages (worker/messages): into the outbox locally, by email and SMS when live.

@@ -24,6 +24,7 @@ CREATE TABLE `customer_favourites` (
 	PRIMARY KEY(`customer_id`, `location_id`)
 );
 --> statement-breakpoint
+CREATE INDEX `customer_favourites_order_idx` ON `customer_favourites` (`customer_id`,`added_at`);--> statement-breakpoint
 CREATE TABLE `customer_history` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`customer_id` text NOT NULL,

@@ -75,7 +75,9 @@ export const deleguee = { path: '/bureaux/sennece-les-macon-20003a', communePath
 
 /** One URL per page type, with what its main heading must say. */
 export const PAGES = {
-  home: { path: '/', heading: 'Bureaux de poste et points de contact' },
+  home: { path: '/', heading: 'La Poste près de chez vous' },
+  departments: { path: '/departements', heading: 'Bureaux de poste et points de contact' },
+  services: { path: '/services', heading: 'Tous les services' },
   department: { path: '/departements/59', heading: 'Nord (59) : La Poste par commune' },
   departmentPage2: { path: '/departements/59?page=2', heading: 'La Poste par commune (page 2 sur' },
   commune: { path: `/communes/${bigCommune.slug}`, heading: `La Poste à ${bigCommune.name}` },

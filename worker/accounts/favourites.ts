@@ -15,6 +15,9 @@ export interface Favourite {
   name: string;
   commune: string;
   timeZone: string;
+  /** What its hours need beside the zone (public holidays), and whether it still operates: the home reads no more. */
+  department: string;
+  status: 'active' | 'closed';
   /** Its public page, `/bureaux/…`. */
   href: string;
 }
@@ -23,6 +26,7 @@ export interface Favourite {
 export async function favouritesOf(db: Database, customerId: string): Promise<Favourite[]> {
   const rows = await db.select({
     locationId: customerFavourites.locationId, name: locations.name, commune: locations.commune, timeZone: locations.timeZone,
+    department: locations.department, status: locations.status,
   }).from(customerFavourites)
     .innerJoin(locations, eq(locations.id, customerFavourites.locationId))
     .where(eq(customerFavourites.customerId, customerId))
@@ -64,4 +68,10 @@ export async function favouriteIdsAmong(db: Database, customerId: string, locati
   const rows = await db.select({ id: customerFavourites.locationId }).from(customerFavourites)
     .where(and(eq(customerFavourites.customerId, customerId), inArray(customerFavourites.locationId, locationIds)));
   return new Set(rows.map((r) => r.id));
+}
+
+/** The office a customer is about to add, as the confirmation shows it; undefined for an unknown or malformed id. */
+export async function officeToAdd(db: Database, locationId: string): Promise<{ id: string; name: string; commune: string } | undefined> {
+  if (!/^[A-Z0-9]{1,20}$/.test(locationId)) return undefined;
+  return db.select({ id: locations.id, name: locations.name, commune: locations.commune }).from(locations).where(eq(locations.id, locationId)).get();
 }

@@ -59,9 +59,9 @@ async function onTarget<T>(target: D1Target, work: (on: D1Like) => Promise<T>): 
 }
 
 function meteredStatement(planned: Planned, target: D1Target, meter: Meter): Metered {
-  const timed = async <T extends { meta?: Partial<D1Meta> }>(run: (s: D1PreparedStatement) => Promise<T>): Promise<T> => {
+  const timed = async <T extends { meta?: Partial<D1Meta> }>(run: (s: D1PreparedStatement) => Promise<T>, plan: Planned = planned): Promise<T> => {
     const started = performance.now();
-    const result = await onTarget(target, (on) => run(real(on, planned)));
+    const result = await onTarget(target, (on) => run(real(on, plan)));
     meter.record(result.meta, performance.now() - started);
     return result;
   };
@@ -78,7 +78,12 @@ function meteredStatement(planned: Planned, target: D1Target, meter: Meter): Met
       return row ? row[column] : null;
     },
     async raw(options?: { columnNames?: boolean }) {
-      const results = await rows();
+      // A join names some columns twice (both tables' `id`): as object keys they would collapse and
+      // shift every later value. Read as a subquery, SQLite names them apart (`id`, `id:1`), in order.
+      const select = /^\s*select\b/i.test(planned.sql);
+      const results = select
+        ? (await timed((s) => s.all<Record<string, unknown>>(), { sql: `select * from (${planned.sql})`, values: planned.values })).results
+        : await rows();
       const arrays = results.map((row) => Object.keys(row).map((k) => row[k]));
       return options?.columnNames ? [results[0] ? Object.keys(results[0]) : [], ...arrays] : arrays;
     },

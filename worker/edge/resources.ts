@@ -32,7 +32,10 @@ const DEPARTMENT_SITEMAP = /^\/sitemaps\/departement-([0-9a-zA-Z]{2,3})\.xml$/;
 export function edgePlan(url: URL): EdgePlan | undefined {
   const path = url.pathname;
   switch (path) {
+    // The signed-out home: a request with the session cookie never gets here (credentials bypass the edge).
     case '/':
+    case '/departements':
+    case '/services':
     case '/robots.txt':
     case '/api/openapi.json':
       return { scope: {}, ttl: DAY };

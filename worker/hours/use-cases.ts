@@ -84,8 +84,12 @@ export async function hoursOf(db: Database, id: string, now: Date): Promise<{ ok
 export async function statusOf(db: Database, id: string, at: Date): Promise<{ ok: true; location: LocationRow; schedule: Schedule } | Refusal> {
   const location = await findLocation(db, id);
   if (!location) return locationNotFound(id);
-  const { schedule } = await loadSchedule(db, location, localToday(location, at));
-  return { ok: true, location, schedule };
+  return { ok: true, location, schedule: await scheduleAt(db, location, at) };
+}
+
+/** `statusOf` for a location its caller has already read (a customer's favourite): one query fewer. */
+export async function scheduleAt(db: Database, location: Pick<LocationRow, 'id' | 'timeZone' | 'department'>, at: Date): Promise<Schedule> {
+  return (await loadSchedule(db, location, localToday(location, at))).schedule;
 }
 
 /** The changes feed after `afterSeq`, each with its location's page (null once the location is gone). */

@@ -10,6 +10,8 @@ import { secureHeaders } from 'hono/secure-headers';
 export interface CspOptions {
   /** Its own same-origin script (the search page, the widget). */
   script?: boolean;
+  /** That script calls this origin's API (`fetch`: passkeys). */
+  connect?: boolean;
   /** Sources it may frame (the widget's demo page frames the widget). */
   frameSrc?: string[];
   /** Origins, besides its own, its forms may post to. */
@@ -23,10 +25,11 @@ export interface CspOptions {
  * stylesheets and images, no base URL, forms to this origin, no framing,
  * unless the options say otherwise.
  */
-export function contentSecurityPolicy({ script = false, frameSrc = [], formAction = [], frameAncestors = [] }: CspOptions = {}): string {
+export function contentSecurityPolicy({ script = false, connect = false, frameSrc = [], formAction = [], frameAncestors = [] }: CspOptions = {}): string {
   return [
     "default-src 'none'",
     script ? "script-src 'self'" : '',
+    connect ? "connect-src 'self'" : '',
     "style-src 'self'",
     "img-src 'self'",
     frameSrc.length ? `frame-src ${frameSrc.join(' ')}` : '',
@@ -42,14 +45,14 @@ export const widgetCsp = (origins: string[], options: { script?: boolean } = {})
 
 const HSTS = 'max-age=63072000; includeSubDomains';
 
-const strictHeaders = (options: { script: boolean }): MiddlewareHandler => {
-  const csp = contentSecurityPolicy({ script: options.script });
+const strictHeaders = (options: { script: boolean; connect?: boolean; geolocation?: boolean }): MiddlewareHandler => {
+  const csp = contentSecurityPolicy({ script: options.script, connect: options.connect });
   const others = secureHeaders({
     strictTransportSecurity: HSTS,
     referrerPolicy: 'strict-origin-when-cross-origin',
     xFrameOptions: 'DENY',
     crossOriginEmbedderPolicy: false,
-    permissionsPolicy: { camera: [], microphone: [], geolocation: options.script ? ['self'] : [], payment: [] },
+    permissionsPolicy: { camera: [], microphone: [], geolocation: options.geolocation ? ['self'] : [], payment: [] },
   });
   return async (c, next) => {
     await others(c, next);
@@ -57,21 +60,33 @@ const strictHeaders = (options: { script: boolean }): MiddlewareHandler => {
   };
 };
 
-/** The only pages allowed a script: a small, optional, same-origin enhancement. */
-const PAGES_WITH_SCRIPT = new Set(['/recherche']);
+/**
+ * The only pages allowed a script: a small, optional, same-origin
+ * enhancement ("use my position" on the search; passkeys on the sign-in
+ * and the account's keys).
+ */
+const PAGES_WITH_SCRIPT = new Set(['/recherche', '/connexion', '/compte/cles']);
+/** Of those, the only one that may ask for the visitor's position. */
+const PAGES_WITH_GEOLOCATION = new Set(['/recherche']);
+/** Of those, the ones whose script calls the API (the passkey ceremonies). */
+const PAGES_CALLING_API = new Set(['/connexion', '/compte/cles']);
 
 /**
  * No scripts, no third parties, no framing: pages ship HTML and one
- * same-origin stylesheet, so the policy can be this strict. The search page
- * may load its own "use my position" script, and use geolocation.
+ * same-origin stylesheet, so the policy can be this strict. The pages above
+ * may load their own script; the search page may use geolocation; the
+ * passkey pages may call this origin's API.
  */
 export const securityHeaders = (): MiddlewareHandler => {
   const strict = strictHeaders({ script: false });
-  const withScript = strictHeaders({ script: true });
+  const byPage = new Map([...PAGES_WITH_SCRIPT].map((path) => [
+    path,
+    strictHeaders({ script: true, connect: PAGES_CALLING_API.has(path), geolocation: PAGES_WITH_GEOLOCATION.has(path) }),
+  ]));
   const widget = framableHeaders();
   return (c, next) => {
     if (c.req.path.startsWith('/widget/')) return widget(c, next);
-    return PAGES_WITH_SCRIPT.has(c.req.path) ? withScript(c, next) : strict(c, next);
+    return (byPage.get(c.req.path) ?? strict)(c, next);
   };
 };
 

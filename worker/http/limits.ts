@@ -41,7 +41,11 @@ const limiter = (maxSize: number) => {
 export const bodyLimits = (): MiddlewareHandler => (c, next) => limiter(bodyCap(c.req.path))(c, next);
 
 /** Pages that take a form post; every other page is read-only. */
-const FORM_PAGES = new Set(['/staff/connexion', '/staff/fermeture', '/staff/deconnexion', '/widget/demo/retour']);
+const FORM_PAGES = new Set([
+  '/staff/connexion', '/staff/fermeture', '/staff/deconnexion', '/staff/guichet', '/widget/demo/retour',
+  '/connexion', '/connexion/code', '/deconnexion',
+  '/compte', '/compte/favoris', '/compte/donnees', '/compte/suppression', '/compte/cles',
+]);
 
 /**
  * For what the API and sitemaps did not answer (the pages): GET and HEAD,

@@ -6,7 +6,7 @@
  */
 import type { Database } from '../database';
 import { closeSession, currentSession, openSession, SIGNIN_COOKIE_CLEARED, signInCsrf, signInCsrfMatches, sameToken } from './sessions';
-import { findStaffByToken } from './tokens';
+import { findStaffByToken, type Staff } from './tokens';
 
 /** The sign-in form's CSRF value (double submit) and, when the browser has none yet, the cookie to set. */
 export function signInForm(cookieHeader: string | null): { csrf: string; cookie?: string } {
@@ -26,18 +26,21 @@ export interface SignInInput {
 
 /**
  * A sign-in attempt: signed in, with the cookies to set (the session, and
- * the spent sign-in value cleared); or refused because the form's CSRF
- * value does not match its cookie (`expired`), or the token is unknown,
- * expired or revoked (`unknown_token`).
+ * the spent sign-in value cleared) and the page to go to; or refused
+ * because the form's CSRF value does not match its cookie (`expired`), or
+ * the token is unknown, expired or revoked (`unknown_token`).
  */
-export type SignIn = { ok: true; cookies: string[] } | { ok: false; problem: 'expired' | 'unknown_token' };
+export type SignIn = { ok: true; cookies: string[]; landing: string } | { ok: false; problem: 'expired' | 'unknown_token' };
+
+/** Where a staff member starts: the counter for a counter clerk, the closure form for everyone else. */
+export const landingOf = (staff: Pick<Staff, 'role'>) => (staff.role === 'counter' ? '/staff/guichet' : '/staff/fermeture');
 
 export async function signIn(db: Database, input: SignInInput): Promise<SignIn> {
   if (!signInCsrfMatches(input.cookieHeader, input.csrfField)) return { ok: false, problem: 'expired' };
   const staff = await findStaffByToken(db, (input.token ?? '').trim(), input.now.toISOString());
   if (!staff) return { ok: false, problem: 'unknown_token' };
   const { cookie } = await openSession(db, staff, input.now);
-  return { ok: true, cookies: [cookie, SIGNIN_COOKIE_CLEARED] };
+  return { ok: true, cookies: [cookie, SIGNIN_COOKIE_CLEARED], landing: landingOf(staff) };
 }
 
 export interface SignOutInput {

@@ -4,7 +4,8 @@
  * digests, each with a role and a scope (one office, one département, or
  * the whole network). Least privilege: `exceptions` may only declare and
  * remove exceptions; `hours` may also replace weekly rules and declare an
- * exception for many locations at once.
+ * exception for many locations at once; `counter` may change no hours at
+ * all (it opens counter sessions at its office, worker/accounts/counter.ts).
  */
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import { staffSessions, staffTokens, type StaffRole } from '../../db/schema';
@@ -90,6 +91,14 @@ export function inScope(staff: Staff, location: { id: string; parentId: string |
   }
 }
 
+/** Whether the staff member's role allows an hours action. Every role is named: a new role does not compile until it is decided here. */
 export function mayDo(staff: Staff, action: StaffAction): boolean {
-  return action === 'exception' || staff.role === 'hours';
+  switch (staff.role) {
+    case 'hours':
+      return true;
+    case 'exceptions':
+      return action === 'exception';
+    case 'counter':
+      return false;
+  }
 }
