@@ -334,8 +334,10 @@ export interface CustomerChannels {
 }
 
 /**
- * One customer account, shared by the website and the counter. The email
- * address is the sign-in identity (normalised, unique). `counterSalt` is
+ * One customer account, shared by the website and the counter. Every row
+ * about the customer references it with ON DELETE CASCADE (D1 enforces
+ * foreign keys): a write racing the account's deletion can leave nothing
+ * behind. The email address is the sign-in identity (normalised, unique). `counterSalt` is
  * the per-account half of the counter code's secret (the other half is the
  * Worker's ACCOUNT_KEY), so the code cannot be guessed from the id, nor
  * from this table alone.
@@ -355,6 +357,8 @@ export const customers = sqliteTable(
     quietEnd: text('quiet_end').notNull().default('08:00'),
     timeZone: text('time_zone').notNull().default('Europe/Paris'),
     counterSalt: text('counter_salt').notNull(),
+    /** The 30-second step whose counter code was last used: that code is never shown again. */
+    counterUsedStep: integer('counter_used_step'),
     createdAt: text('created_at').notNull(),
     /** The last sign-in or signed-in request (written at most once an hour): drives the 2-year deletion. */
     lastActiveAt: text('last_active_at').notNull(),
@@ -369,7 +373,7 @@ export type CustomerRow = typeof customers.$inferSelect;
 export const customerFavourites = sqliteTable(
   'customer_favourites',
   {
-    customerId: text('customer_id').notNull(),
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
     locationId: text('location_id').notNull(),
     addedAt: text('added_at').notNull(),
   },
@@ -412,7 +416,7 @@ export const customerSessions = sqliteTable(
   {
     id: text('id').primaryKey(),
     secretHash: text('secret_hash').notNull().unique(),
-    customerId: text('customer_id').notNull(),
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
     /** Synchronizer token of this session's forms (CSRF). */
     csrfToken: text('csrf_token').notNull(),
     /** How the customer signed in. */
@@ -430,7 +434,7 @@ export const passkeys = sqliteTable(
   {
     /** The credential id, base64url. */
     id: text('id').primaryKey(),
-    customerId: text('customer_id').notNull(),
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
     /** The public key as a JWK (JSON), ready for WebCrypto. */
     publicKey: text('public_key').notNull(),
     /** COSE algorithm: -7 (ES256) or -257 (RS256). */
@@ -449,7 +453,7 @@ export const webauthnChallenges = sqliteTable('webauthn_challenges', {
   challengeHash: text('challenge_hash').primaryKey(),
   purpose: text('purpose').$type<'register' | 'sign_in'>().notNull(),
   /** The customer adding a passkey; null for a sign-in (the passkey says who). */
-  customerId: text('customer_id'),
+  customerId: text('customer_id').references(() => customers.id, { onDelete: 'cascade' }),
   expiresAt: text('expires_at').notNull(),
 });
 
@@ -462,7 +466,7 @@ export const customerHistory = sqliteTable(
   'customer_history',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    customerId: text('customer_id').notNull(),
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
     at: text('at').notNull(),
     channel: text('channel').$type<'web' | 'counter'>().notNull(),
     locationId: text('location_id'),
@@ -484,7 +488,7 @@ export const counterCodes = sqliteTable(
   'counter_codes',
   {
     digest: text('digest').primaryKey(),
-    customerId: text('customer_id').notNull(),
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
     expiresAt: text('expires_at').notNull(),
   },
   (t) => [index('counter_codes_customer_idx').on(t.customerId)],
@@ -495,7 +499,7 @@ export const counterSessions = sqliteTable(
   'counter_sessions',
   {
     id: text('id').primaryKey(),
-    customerId: text('customer_id').notNull(),
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
     staffId: text('staff_id').notNull(),
     locationId: text('location_id').notNull(),
     openedAt: text('opened_at').notNull(),

@@ -47,7 +47,13 @@ export function createApp(): Hono {
     if (error instanceof HTTPException && error.status < 500) {
       return invalidRequest([{ name: 'body', reason: 'corps de requête illisible : JSON attendu' }]).toResponse(new URL(c.req.url).pathname);
     }
-    console.error('unhandled error', c.req.method, c.req.url, error);
+    // A write racing the deletion of its customer's account: the account is gone, so is the session.
+    if (String((error as { cause?: { message?: string } })?.cause?.message ?? (error as Error)?.message).includes('FOREIGN KEY constraint failed')) {
+      return new Problem('unauthorized', 'Ce compte n’existe plus : connectez-vous à nouveau.').toResponse(new URL(c.req.url).pathname);
+    }
+    // The error's kind and the database's own message only: a failed query's text carries its parameters (addresses, ids).
+    const cause = (error as { cause?: { message?: string } })?.cause?.message;
+    console.error('unhandled error', c.req.method, new URL(c.req.url).pathname, error instanceof Error ? error.name : typeof error, cause ?? (error instanceof Error && !/params:/i.test(error.message) ? error.message : ''));
     return new Problem('internal', 'Une erreur inattendue est survenue ; elle a été journalisée.').toResponse();
   });
 

@@ -1,7 +1,8 @@
 CREATE TABLE `counter_codes` (
 	`digest` text PRIMARY KEY NOT NULL,
 	`customer_id` text NOT NULL,
-	`expires_at` text NOT NULL
+	`expires_at` text NOT NULL,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
 CREATE INDEX `counter_codes_customer_idx` ON `counter_codes` (`customer_id`);--> statement-breakpoint
@@ -12,7 +13,8 @@ CREATE TABLE `counter_sessions` (
 	`location_id` text NOT NULL,
 	`opened_at` text NOT NULL,
 	`expires_at` text NOT NULL,
-	`closed_at` text
+	`closed_at` text,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
 CREATE INDEX `counter_sessions_staff_idx` ON `counter_sessions` (`staff_id`,`opened_at`);--> statement-breakpoint
@@ -21,7 +23,8 @@ CREATE TABLE `customer_favourites` (
 	`customer_id` text NOT NULL,
 	`location_id` text NOT NULL,
 	`added_at` text NOT NULL,
-	PRIMARY KEY(`customer_id`, `location_id`)
+	PRIMARY KEY(`customer_id`, `location_id`),
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
 CREATE INDEX `customer_favourites_order_idx` ON `customer_favourites` (`customer_id`,`added_at`);--> statement-breakpoint
@@ -33,7 +36,8 @@ CREATE TABLE `customer_history` (
 	`location_id` text,
 	`location_name` text,
 	`kind` text NOT NULL,
-	`detail` text
+	`detail` text,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
 CREATE INDEX `customer_history_customer_idx` ON `customer_history` (`customer_id`,`id`);--> statement-breakpoint
@@ -45,7 +49,8 @@ CREATE TABLE `customer_sessions` (
 	`method` text NOT NULL,
 	`created_at` text NOT NULL,
 	`last_seen_at` text NOT NULL,
-	`expires_at` text NOT NULL
+	`expires_at` text NOT NULL,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `customer_sessions_secret_hash_unique` ON `customer_sessions` (`secret_hash`);--> statement-breakpoint
@@ -61,6 +66,7 @@ CREATE TABLE `customers` (
 	`quiet_end` text DEFAULT '08:00' NOT NULL,
 	`time_zone` text DEFAULT 'Europe/Paris' NOT NULL,
 	`counter_salt` text NOT NULL,
+	`counter_used_step` integer,
 	`created_at` text NOT NULL,
 	`last_active_at` text NOT NULL,
 	`inactivity_warned_at` text
@@ -76,7 +82,8 @@ CREATE TABLE `passkeys` (
 	`sign_count` integer DEFAULT 0 NOT NULL,
 	`name` text NOT NULL,
 	`created_at` text NOT NULL,
-	`last_used_at` text
+	`last_used_at` text,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
 CREATE INDEX `passkeys_customer_idx` ON `passkeys` (`customer_id`);--> statement-breakpoint
@@ -109,5 +116,6 @@ CREATE TABLE `webauthn_challenges` (
 	`challenge_hash` text PRIMARY KEY NOT NULL,
 	`purpose` text NOT NULL,
 	`customer_id` text,
-	`expires_at` text NOT NULL
+	`expires_at` text NOT NULL,
+	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE cascade
 );

@@ -55,8 +55,22 @@ export async function signInWithCode(context: BrowserContext, email: string): Pr
 /** `name=value` of each cookie a response sets. */
 const cookiePairs = (response: Response) => response.headers.getSetCookie().map((c) => c.split(';')[0]!);
 
-/** Signs in (or up) over plain HTTP; answers the `__Host-guichet-session=…` pair to send as a Cookie header. */
+/**
+ * Signs in (or up) over plain HTTP; answers the `__Host-guichet-session=…`
+ * pair to send as a Cookie header. `wrangler dev` sometimes closes a kept-alive
+ * socket as the next request is written (undici: "other side closed"): the
+ * whole flow is then run once more, with a new code.
+ */
 export async function sessionCookieOverHttp(email: string): Promise<string> {
+  try {
+    return await signInOverHttp(email);
+  } catch (error) {
+    if (!(error instanceof TypeError && /fetch failed/.test(error.message))) throw error;
+    return signInOverHttp(email);
+  }
+}
+
+async function signInOverHttp(email: string): Promise<string> {
   const baseUrl = inject('baseUrl');
   const seen = outboxIds(email);
   // A browser sends its Origin with a form post (Astro refuses a cross-site one).

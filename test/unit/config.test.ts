@@ -15,6 +15,7 @@ const valid = () => ({
   DB: fakeD1,
   SITE_ORIGIN: 'https://guichet.example.fr',
   SELECTION_SIGNING_KEY: 'k'.repeat(48),
+  ACCOUNT_KEY: 'a'.repeat(48),
   PUBLICATION_DRY_RUN: 'false',
   INDEXNOW_ENDPOINT: 'https://api.indexnow.org/indexnow',
   INDEXNOW_KEY: 'cafe0123456789ab',
@@ -52,6 +53,13 @@ describe('the Worker configuration', () => {
       delivery: { kind: 'live', from: 'ne-pas-repondre@guichet.example.fr', email: fakeEmail, smsEndpoint: 'https://sms.example.fr/send', smsToken: 'sms-secret' },
     });
     expect(config).not.toHaveProperty('UNRELATED');
+  });
+
+  it('requires a 32-byte ACCOUNT_KEY in production, and none locally', () => {
+    const { ACCOUNT_KEY: _, ...withoutKey } = valid();
+    expect(errorOf(withoutKey).message).toContain('ACCOUNT_KEY is required in production');
+    expect(errorOf({ ...valid(), ACCOUNT_KEY: 'short' }).message).toContain('ACCOUNT_KEY is too short');
+    expect(parseConfig({ DB: fakeD1, SITE_ORIGIN: 'http://localhost:8787' }).ACCOUNT_KEY).toBeUndefined();
   });
 
   it('delivers messages into the outbox unless told otherwise, and never in production', () => {

@@ -161,6 +161,28 @@ describe('opening a counter session with the customer’s code', () => {
   });
 });
 
+describe('against a clerk guessing', () => {
+  it('checks 10 codes at most from a burst of 30 concurrent guesses', async () => {
+    const t = freshStep();
+    const staff = await clerk();
+    const outcomes = await Promise.all(Array.from({ length: 30 }, (_, i) => openCounterSession(db(), staff, String(20_000_000 + i), at(t + 1_000))));
+    const problems = outcomes.map((o) => (o.ok ? 'opened' : o.problem));
+    expect(problems.filter((p) => p === 'unknown')).toHaveLength(10);
+    expect(problems.filter((p) => p === 'rate_limited')).toHaveLength(20);
+  });
+
+  it('never shows a used code again: the page moves on to the next code at once', async () => {
+    const t = freshStep();
+    const person = await customer();
+    const shown = await showCounterCode(db(), person, at(t + 1_000));
+    expect((await openCounterSession(db(), await clerk(), shown.code, at(t + 2_000))).ok).toBe(true);
+    const again = await showCounterCode(db(), (await db().select().from(customers).where(eq(customers.id, person.id)).get())!, at(t + 3_000));
+    expect(again.code).not.toBe(shown.code);
+    expect(await openCounterSession(db(), await clerk(), shown.code, at(t + 4_000))).toEqual({ ok: false, problem: 'unknown' });
+    expect((await openCounterSession(db(), await clerk(), again.code, at(t + 5_000))).ok).toBe(true);
+  });
+});
+
 describe('the counter session', () => {
   it('is seen only by its clerk at their office, for 15 minutes, until they end it', async () => {
     const t = freshStep();

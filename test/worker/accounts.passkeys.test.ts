@@ -101,7 +101,8 @@ describe('adding a passkey', () => {
     expect(body.next).toBe('/compte/cles?ajoutee=1');
     const list = await request(API, { headers: { cookie: customer.cookie } });
     expect(((await list.json()) as any).passkeys.map((k: { id: string }) => k.id)).toEqual([authenticator.id]);
-    expect(await historyKinds(customer.id)).toEqual(['passkey.added']);
+    // The session the test opened is in the history too (every sign-in is).
+    expect(await historyKinds(customer.id)).toEqual(['sign_in.code', 'passkey.added']);
   });
 
   it('refuses the same authenticator twice', async () => {
@@ -247,7 +248,7 @@ describe('removing a passkey', () => {
     expect(crossSite.status).toBe(403);
     const removed = await request(`${API}/${carolKey.id}`, { method: 'DELETE', headers: { origin: SITE, cookie: carol.cookie } });
     expect(removed.status).toBe(204);
-    expect(await historyKinds(carol.id)).toEqual(['passkey.added', 'passkey.removed']);
+    expect((await historyKinds(carol.id)).filter((k) => k.startsWith('passkey.'))).toEqual(['passkey.added', 'passkey.removed']);
     expect((await signIn(carolKey)).response.status).toBe(401);
     const again = await request(`${API}/${carolKey.id}`, { method: 'DELETE', headers: { origin: SITE, cookie: carol.cookie } });
     expect(again.status).toBe(404);

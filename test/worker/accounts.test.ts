@@ -9,6 +9,7 @@ import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { customers } from '../../db/schema';
 import { sweepInactiveAccounts } from '../../worker/accounts/account';
+import { addFavourite } from '../../worker/accounts/favourites';
 import { outboxFor } from '../../worker/messages/outbox';
 import { request } from './http-client';
 import { db, demoSample, load } from './seed';
@@ -142,6 +143,13 @@ describe('refusals', () => {
     expect((await rowsOf(id)).customer_sessions).toBe(1);
   });
 
+  it('keeps the per-address limit under a burst of 20 concurrent requests: 5 codes, 15 refusals', async () => {
+    const email = address('rafale');
+    const statuses = await Promise.all(Array.from({ length: 20 }, () => post('/sign-in/codes', { email }).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 202)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+  });
+
   it('limits codes per address: the sixth within an hour is refused (429)', async () => {
     const email = address('limite');
     for (let i = 0; i < 5; i++) expect((await post('/sign-in/codes', { email })).status).toBe(202);
@@ -180,6 +188,31 @@ describe('the account’s data', () => {
     const out = await post('/sign-out', { everywhere: true }, { cookie });
     expect(out.status).toBe(204);
     expect((await request('/api/v1/account', { headers: { cookie: other.cookie } })).status).toBe(401);
+  });
+});
+
+describe('racing the deletion', () => {
+  it('leaves nothing behind when favourites are added while the account is deleted', async () => {
+    const { email, cookie } = await signUp();
+    const id = (await db().select().from(customers).where(eq(customers.email, email)).get())!.id;
+    const offices = (await d1.prepare('SELECT id FROM locations LIMIT 12').all<{ id: string }>()).results.map((r) => r.id);
+    await Promise.allSettled([
+      ...offices.map((office) => addFavourite(db(), id, office, new Date())),
+      request('/api/v1/account', { method: 'DELETE', headers: { cookie, origin: SITE } }),
+    ]);
+    expect(await db().select().from(customers).where(eq(customers.id, id)).get()).toBeUndefined();
+    expect(Object.values(await rowsOf(id)).every((n) => n === 0)).toBe(true);
+  });
+
+  it('keeps the favourites limit under concurrent additions', async () => {
+    const { email } = await signUp();
+    const id = (await db().select().from(customers).where(eq(customers.email, email)).get())!.id;
+    const offices = (await d1.prepare('SELECT id FROM locations LIMIT 16').all<{ id: string }>()).results.map((r) => r.id);
+    const results = await Promise.all(offices.map((office) => addFavourite(db(), id, office, new Date())));
+    expect(results.filter((r) => r.ok)).toHaveLength(10);
+    expect((await rowsOf(id)).customer_favourites).toBe(10);
+    const added = (await d1.prepare("SELECT count(*) AS n FROM customer_history WHERE customer_id = ? AND kind = 'favourite.added'").bind(id).first<{ n: number }>())!.n;
+    expect(added).toBe(10);
   });
 });
 

@@ -20,7 +20,7 @@ import { historyInsert, historyOf } from './history';
 import {
   AddressSchema, INACTIVE_DELETE_MS, INACTIVE_WARN_MS, MAX_ADDRESSES, NameSchema, PhoneSchema, QuietHoursSchema, SESSION_IDLE_MS,
 } from './model';
-import { closeAllCustomerSessions, closeCustomerSession, csrfMatches, type CustomerSession } from './sessions';
+import { closeCustomerSession, csrfMatches, CUSTOMER_COOKIE_CLEARED, type CustomerSession } from './sessions';
 
 /** A refused change: the field at fault and why, in French. */
 export interface FieldError {
@@ -43,9 +43,11 @@ export async function signOut(
 ): Promise<{ ok: true; cookie: string } | { ok: false }> {
   if (!csrfMatches(session, input.csrf)) return { ok: false };
   if (!input.everywhere) return { ok: true, cookie: await closeCustomerSession(db, session) };
-  const cookie = await closeAllCustomerSessions(db, session.customer.id);
-  await historyInsert(db, { customerId: session.customer.id, kind: 'sign_out.everywhere', at: input.now, where: web });
-  return { ok: true, cookie };
+  await db.batch([
+    db.delete(customerSessions).where(eq(customerSessions.customerId, session.customer.id)),
+    historyInsert(db, { customerId: session.customer.id, kind: 'sign_out.everywhere', at: input.now, where: web }),
+  ]);
+  return { ok: true, cookie: CUSTOMER_COOKIE_CLEARED };
 }
 
 /** Name and phone (empty clears them). SMS notices need a phone: removing it turns them off. */

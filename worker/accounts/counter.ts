@@ -10,7 +10,7 @@
  * in the customer's history and in the staff audit, in the batch that
  * opens it.
  */
-import { and, count, eq, gt, gte, isNull, lt, lte } from 'drizzle-orm';
+import { and, eq, gt, gte, isNull, lt, lte, sql } from 'drizzle-orm';
 import { counterCodes, counterSessions, customers, staffAudit, type CustomerRow } from '../../db/schema';
 import type { Database } from '../database';
 import { findLocation } from '../locations/queries';
@@ -68,7 +68,8 @@ export interface ShownCounterCode {
  * spent and expired rows go in the same batch.
  */
 export async function showCounterCode(db: Database, customer: CustomerRow, now: Date): Promise<ShownCounterCode> {
-  const step = stepOf(now);
+  // A code used at a counter is never shown again: after a use in this step, the next step's code (valid as soon as it begins).
+  const step = customer.counterUsedStep !== null && customer.counterUsedStep >= stepOf(now) ? customer.counterUsedStep + 1 : stepOf(now);
   const code = await hotp(await codeSecret(db, customer), step);
   const handle = await handleOf(db, customer, step);
   const until = validUntil(step);
@@ -125,7 +126,8 @@ type Claim = { rowKey: string; customerId: string };
 /** The rows an input names: exactly one for a QR code in its minute, every match of this or the previous step for a typed code. */
 async function candidates(db: Database, input: ReturnType<typeof readClerkInput>, now: Date): Promise<Claim[]> {
   const at = now.toISOString();
-  const steps = acceptedSteps(now);
+  // The next step too: after a use, the phone shows the next step's code at once (showCounterCode).
+  const steps = [stepOf(now) + 1, ...acceptedSteps(now)];
   if (input.kind === 'qr') {
     if (!steps.includes(input.step)) return [];
     const key = rowKey(await codeDigest(db, input.step, input.code), input.handle);
@@ -142,15 +144,21 @@ async function candidates(db: Database, input: ReturnType<typeof readClerkInput>
   return found;
 }
 
-async function refusedRecently(db: Database, staff: Staff, now: Date): Promise<number> {
+/**
+ * Reserves one guess for the clerk, or refuses (the limit is reached), in
+ * one statement: a burst of concurrent guesses cannot count them all as
+ * under the limit. A guess that opens a session gives its reservation back.
+ */
+async function reserveGuess(db: Database, staff: Staff, now: Date): Promise<number | undefined> {
   const since = new Date(now.getTime() - REFUSED_CODES_WINDOW_MS).toISOString();
-  const row = await db.select({ n: count() }).from(staffAudit)
-    .where(and(eq(staffAudit.actorId, staff.id), eq(staffAudit.action, 'counter.refused'), gt(staffAudit.at, since))).get();
-  return row?.n ?? 0;
+  const row = await db.$client.prepare(
+    `INSERT INTO staff_audit (actor_id, actor_name, action, location_id, subject, at)
+     SELECT ?1, ?2, 'counter.refused', ?3, NULL, ?4
+     WHERE (SELECT count(*) FROM staff_audit WHERE actor_id = ?1 AND action = 'counter.refused' AND at > ?5) < ?6
+     RETURNING seq`,
+  ).bind(staff.id, staff.name, staff.scopeValue, now.toISOString(), since, REFUSED_CODES_LIMIT).first<{ seq: number }>();
+  return row?.seq;
 }
-
-const refusedEntry = (db: Database, staff: Staff, now: Date) =>
-  db.insert(staffAudit).values({ actorId: staff.id, actorName: staff.name, action: 'counter.refused', locationId: staff.scopeValue, subject: null, at: now.toISOString() });
 
 /**
  * A clerk's code (typed, or a scanned QR payload) opens a counter session
@@ -165,23 +173,18 @@ export async function openCounterSession(db: Database, staff: Staff, text: strin
   if (!location) return { ok: false, problem: 'forbidden', why: 'scope' };
   const input = readClerkInput(text.slice(0, 100));
   if (input.kind === 'unreadable') return { ok: false, problem: 'unreadable' };
-  if (await refusedRecently(db, staff, now) >= REFUSED_CODES_LIMIT) return { ok: false, problem: 'rate_limited' };
+  const guess = await reserveGuess(db, staff, now);
+  if (guess === undefined) return { ok: false, problem: 'rate_limited' };
 
   const found = await candidates(db, input, now);
   const customerIds = new Set(found.map((c) => c.customerId));
-  if (customerIds.size !== 1) {
-    await refusedEntry(db, staff, now);
-    return { ok: false, problem: customerIds.size > 1 ? 'ambiguous' : 'unknown' };
-  }
+  if (customerIds.size !== 1) return { ok: false, problem: customerIds.size > 1 ? 'ambiguous' : 'unknown' };
   const claimed = await db.delete(counterCodes)
     .where(and(eq(counterCodes.digest, found[0]!.rowKey), gt(counterCodes.expiresAt, now.toISOString())))
     .returning({ customerId: counterCodes.customerId });
   const customerId = claimed[0]?.customerId;
   const customer = customerId && await db.select().from(customers).where(eq(customers.id, customerId)).get();
-  if (!customer) {
-    await refusedEntry(db, staff, now);
-    return { ok: false, problem: 'unknown' };
-  }
+  if (!customer) return { ok: false, problem: 'unknown' };
 
   const id = `ctr_${crypto.randomUUID()}`;
   const at = now.toISOString();
@@ -191,8 +194,11 @@ export async function openCounterSession(db: Database, staff: Staff, text: strin
     // One customer at a time per clerk: a new session ends the clerk's previous one.
     db.update(counterSessions).set({ closedAt: at }).where(and(eq(counterSessions.staffId, staff.id), isNull(counterSessions.closedAt), gt(counterSessions.expiresAt, at))),
     ...stillOpen.map((previous) => closeEntry(db, staff, previous, now)),
-    // The customer's other live codes go too: each showing of the code opens one session.
+    // The customer's other live codes go too, and this step's code cannot be shown again: each showing opens one session.
     db.delete(counterCodes).where(eq(counterCodes.customerId, customer.id)),
+    db.update(customers).set({ counterUsedStep: stepOf(now) }).where(eq(customers.id, customer.id)),
+    // The guess opened a session: it does not count against the clerk.
+    db.delete(staffAudit).where(eq(staffAudit.seq, guess)),
     db.insert(counterSessions).values({ id, customerId: customer.id, staffId: staff.id, locationId: location.id, openedAt: at, expiresAt }),
     historyInsert(db, { customerId: customer.id, kind: 'counter.visit', at: now, where: { channel: 'counter', locationId: location.id, locationName: location.name } }),
     db.insert(staffAudit).values({ actorId: staff.id, actorName: staff.name, action: 'counter.open', locationId: location.id, subject: id, at }),
@@ -242,10 +248,20 @@ export async function counterDesk(db: Database, staff: Staff, now: Date): Promis
 
 /** The clerk ends their session (only their own, only while open); the audit records it. Answers whether one was ended. */
 export async function closeCounterSession(db: Database, staff: Staff, sessionId: string, now: Date): Promise<boolean> {
-  const ended = await db.update(counterSessions).set({ closedAt: now.toISOString() })
-    .where(and(eq(counterSessions.id, sessionId), eq(counterSessions.staffId, staff.id), isNull(counterSessions.closedAt), gt(counterSessions.expiresAt, now.toISOString())))
-    .returning({ id: counterSessions.id, locationId: counterSessions.locationId });
-  if (!ended[0]) return false;
-  await closeEntry(db, staff, ended[0], now);
-  return true;
+  const at = now.toISOString();
+  const open = and(eq(counterSessions.id, sessionId), eq(counterSessions.staffId, staff.id), isNull(counterSessions.closedAt), gt(counterSessions.expiresAt, at));
+  const row = await db.select({ id: counterSessions.id, locationId: counterSessions.locationId }).from(counterSessions).where(open).get();
+  if (!row) return false;
+  // The close and its audit entry in one batch; the entry is written only if this batch closed it.
+  const [ended] = await db.batch([
+    db.update(counterSessions).set({ closedAt: at }).where(open).returning({ id: counterSessions.id }),
+    db.insert(staffAudit).select(
+      db.select({
+        seq: sql<number>`NULL`.as('seq'), actorId: sql<string>`${staff.id}`.as('actor_id'), actorName: sql<string>`${staff.name}`.as('actor_name'),
+        action: sql<'counter.close'>`'counter.close'`.as('action'), locationId: sql<string>`${row.locationId}`.as('location_id'),
+        subject: counterSessions.id, at: sql<string>`${at}`.as('at'),
+      }).from(counterSessions).where(and(eq(counterSessions.id, sessionId), eq(counterSessions.closedAt, at))),
+    ),
+  ]);
+  return ended.length > 0;
 }

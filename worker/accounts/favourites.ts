@@ -3,8 +3,8 @@
  * A customer's usual offices: added from an office's page (after a
  * confirmation form), removed from the account page, shown on the home.
  */
-import { and, asc, count, eq, inArray } from 'drizzle-orm';
-import { customerFavourites, locations } from '../../db/schema';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { customerFavourites, customerHistory, locations } from '../../db/schema';
 import type { Database } from '../database';
 import { locationSlug } from '../locations/names';
 import { historyInsert } from './history';
@@ -40,26 +40,40 @@ export type FavouriteChange = { ok: true; name: string } | { ok: false; problem:
 export async function addFavourite(db: Database, customerId: string, locationId: string, now: Date): Promise<FavouriteChange> {
   const location = await db.select({ id: locations.id, name: locations.name }).from(locations).where(eq(locations.id, locationId)).get();
   if (!location) return { ok: false, problem: 'unknown_location' };
-  const existing = await db.select({ n: count() }).from(customerFavourites).where(eq(customerFavourites.customerId, customerId)).get();
+  const at = now.toISOString();
+  // The limit is checked by the insert itself, and the history entry written only for a row this batch added:
+  // concurrent additions can neither pass the limit nor record an addition that did not happen.
+  const [added] = await db.batch([
+    db.insert(customerFavourites).select(
+      db.select({ customerId: sql<string>`${customerId}`.as('customer_id'), locationId: sql<string>`${locationId}`.as('location_id'), addedAt: sql<string>`${at}`.as('added_at') })
+        .from(sql`(SELECT 1)`)
+        .where(sql`(SELECT count(*) FROM customer_favourites WHERE customer_id = ${customerId}) < ${MAX_FAVOURITES}`),
+    ).onConflictDoNothing().returning({ id: customerFavourites.locationId }),
+    db.insert(customerHistory).select(
+      db.select({
+        id: sql<number>`NULL`.as('id'), customerId: customerFavourites.customerId, at: sql<string>`${at}`.as('at'), channel: sql<'web'>`'web'`.as('channel'),
+        locationId: sql<null>`NULL`.as('location_id'), locationName: sql<null>`NULL`.as('location_name'),
+        kind: sql<string>`'favourite.added'`.as('kind'), detail: sql<string>`${location.name}`.as('detail'),
+      }).from(customerFavourites).where(and(
+        eq(customerFavourites.customerId, customerId), eq(customerFavourites.locationId, locationId), eq(customerFavourites.addedAt, at),
+      )),
+    ),
+  ]);
+  if (added.length) return { ok: true, name: location.name };
   const already = await db.select().from(customerFavourites)
     .where(and(eq(customerFavourites.customerId, customerId), eq(customerFavourites.locationId, locationId))).get();
-  if (already) return { ok: true, name: location.name };
-  if ((existing?.n ?? 0) >= MAX_FAVOURITES) return { ok: false, problem: 'too_many' };
-  await db.batch([
-    db.insert(customerFavourites).values({ customerId, locationId, addedAt: now.toISOString() }).onConflictDoNothing(),
-    historyInsert(db, { customerId, kind: 'favourite.added', at: now, where: { channel: 'web' }, detail: location.name }),
-  ]);
-  return { ok: true, name: location.name };
+  return already ? { ok: true, name: location.name } : { ok: false, problem: 'too_many' };
 }
 
 /** Removes an office from the favourites; removing one that is not there changes nothing. */
 export async function removeFavourite(db: Database, customerId: string, locationId: string, now: Date): Promise<void> {
   const location = await db.select({ name: locations.name }).from(locations).where(eq(locations.id, locationId)).get();
-  const removed = await db.delete(customerFavourites)
-    .where(and(eq(customerFavourites.customerId, customerId), eq(customerFavourites.locationId, locationId))).returning();
-  if (removed.length) {
-    await historyInsert(db, { customerId, kind: 'favourite.removed', at: now, where: { channel: 'web' }, detail: location?.name ?? locationId });
-  }
+  const mine = and(eq(customerFavourites.customerId, customerId), eq(customerFavourites.locationId, locationId));
+  if (!(await db.select().from(customerFavourites).where(mine).get())) return;
+  await db.batch([
+    db.delete(customerFavourites).where(mine),
+    historyInsert(db, { customerId, kind: 'favourite.removed', at: now, where: { channel: 'web' }, detail: location?.name ?? locationId }),
+  ]);
 }
 
 /** The favourites' ids among some locations (for the office page's button state, never cached). */

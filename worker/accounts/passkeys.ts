@@ -6,8 +6,8 @@
  * stored as a digest, five minutes, spent by the first answer that names
  * it, right or wrong), the stored keys, the history and the session.
  */
-import { and, asc, count, eq, gt, isNull, lt } from 'drizzle-orm';
-import { customers, passkeys, webauthnChallenges } from '../../db/schema';
+import { and, asc, count, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { customerHistory, customers, passkeys, webauthnChallenges } from '../../db/schema';
 import type { Database } from '../database';
 import { encodeBase64url, encodeBase64urlText } from '../http/base64url';
 import { randomSecret, sha256 } from '../http/crypto';
@@ -131,13 +131,10 @@ export async function finishRegistration(
   if (taken.length) return { ok: false, problem: 'already_registered' };
   if ((owned[0]?.n ?? 0) >= MAX_PASSKEYS) return { ok: false, problem: 'too_many' };
   const passkey: PasskeyItem = { id: checked.credentialId, name: passkeyName(now, session.customer.timeZone), createdAt: now.toISOString(), lastUsedAt: null };
-  await db.batch([
-    db.insert(passkeys).values({ ...passkey, customerId, publicKey: checked.key.publicKey, algorithm: checked.key.algorithm, signCount: checked.key.signCount }),
-    historyInsert(db, { customerId, kind: 'passkey.added', at: now, where: { channel: 'web' }, detail: passkey.name }),
-  ]);
-  // A stolen session could add a key: the owner hears of it at once, by email, whatever the hour.
+  // The owner hears of a new key by email at once, whatever the hour (a stolen session could add one).
+  // Queued first: if the queue fails, no key is added unannounced.
   await queueMessage(bindings().messages.queue, {
-    id: `passkey-added:${checked.credentialId.slice(0, 64).replace(/[^A-Za-z0-9_-]/g, '')}`,
+    id: `passkey-added:${(await sha256(checked.credentialId)).slice(0, 32)}`,
     channel: 'email',
     to: session.customer.email,
     subject: 'Une clé d’accès a été ajoutée à votre compte',
@@ -150,6 +147,19 @@ export async function finishRegistration(
     ].join('\n'),
     urgent: true,
   }, now);
+  const [stored] = await db.batch([
+    db.insert(passkeys).values({ ...passkey, customerId, publicKey: checked.key.publicKey, algorithm: checked.key.algorithm, signCount: checked.key.signCount })
+      .onConflictDoNothing().returning({ id: passkeys.id }),
+    // Written only if this batch stored the key (a concurrent registration of the same key may have won).
+    db.insert(customerHistory).select(
+      db.select({
+        id: sql<number>`NULL`.as('id'), customerId: passkeys.customerId, at: sql<string>`${now.toISOString()}`.as('at'), channel: sql<'web'>`'web'`.as('channel'),
+        locationId: sql<null>`NULL`.as('location_id'), locationName: sql<null>`NULL`.as('location_name'),
+        kind: sql<string>`'passkey.added'`.as('kind'), detail: sql<string>`${passkey.name}`.as('detail'),
+      }).from(passkeys).where(and(eq(passkeys.id, passkey.id), eq(passkeys.customerId, customerId), eq(passkeys.createdAt, passkey.createdAt))),
+    ),
+  ]);
+  if (!stored.length) return { ok: false, problem: 'already_registered' };
   return { ok: true, passkey };
 }
 
@@ -179,11 +189,14 @@ export async function finishSignIn(
   const checked = await checkAssertion(answer, key, rp);
   if (!checked.ok) return { ok: false, problem: 'refused', refusal: checked.refusal };
 
-  await db.batch([
-    db.update(passkeys).set({ signCount: checked.signCount, lastUsedAt: input.now.toISOString() }).where(eq(passkeys.id, key.id)),
-    historyInsert(db, { customerId: key.customerId, kind: 'sign_in.passkey', at: input.now, where: { channel: 'web' }, detail: key.name }),
-  ]);
-  const { cookie } = await openCustomerSession(db, { customerId: key.customerId, method: 'passkey', cookieHeader: input.cookieHeader, now: input.now });
+  // Only a counter that moved forward is kept: of two assertions racing with the same counter, one signs in.
+  const moved = await db.update(passkeys).set({ signCount: checked.signCount, lastUsedAt: input.now.toISOString() })
+    .where(and(eq(passkeys.id, key.id), checked.signCount > 0 ? lt(passkeys.signCount, checked.signCount) : undefined))
+    .returning({ id: passkeys.id });
+  if (!moved.length) return { ok: false, problem: 'refused', refusal: 'counter_not_increasing' };
+  const { cookie } = await openCustomerSession(db, {
+    customerId: key.customerId, method: 'passkey', cookieHeader: input.cookieHeader, now: input.now, historyDetail: key.name,
+  });
   return { ok: true, cookie, customerId: key.customerId };
 }
 

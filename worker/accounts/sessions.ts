@@ -11,6 +11,7 @@ import { customers, customerSessions, type CustomerRow } from '../../db/schema';
 import type { Database } from '../database';
 import { clearCookie, cookieValue, setCookie } from '../http/cookies';
 import { newSecret, sameToken, sha256 } from '../http/crypto';
+import { historyInsert } from './history';
 import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, SESSION_TOUCH_MS } from './model';
 
 export const CUSTOMER_COOKIE = '__Host-guichet-session';
@@ -34,12 +35,12 @@ const secretOf = (cookieHeader: string | null | undefined) => {
 /**
  * Opens a session for a customer who just proved who they are, and ends
  * the one this browser held (session fixation: a sign-in always gets a new
- * secret). Answers the `Set-Cookie` value. The customer's activity is
- * recorded in the same batch.
+ * secret). Answers the `Set-Cookie` value. The customer's activity and the
+ * sign-in's history entry are recorded in the same batch.
  */
 export async function openCustomerSession(
   db: Database,
-  input: { customerId: string; method: 'code' | 'passkey'; cookieHeader: string | null | undefined; now: Date },
+  input: { customerId: string; method: 'code' | 'passkey'; cookieHeader: string | null | undefined; now: Date; historyDetail?: string },
 ): Promise<{ cookie: string; sessionId: string }> {
   const secret = newSecret('gcs_');
   const id = `cse_${crypto.randomUUID()}`;
@@ -55,6 +56,7 @@ export async function openCustomerSession(
       createdAt: now, lastSeenAt: now, expiresAt: new Date(input.now.getTime() + SESSION_ABSOLUTE_MS).toISOString(),
     }),
     db.update(customers).set({ lastActiveAt: now, inactivityWarnedAt: null }).where(eq(customers.id, input.customerId)),
+    historyInsert(db, { customerId: input.customerId, kind: input.method === 'code' ? 'sign_in.code' : 'sign_in.passkey', at: input.now, where: { channel: 'web' }, detail: input.historyDetail }),
   ]);
   return { cookie: sessionCookie(secret), sessionId: id };
 }
@@ -93,11 +95,5 @@ export const csrfMatches = (session: CustomerSession, field: string | undefined 
 /** Ends this session: answers the `Set-Cookie` value that clears the cookie. */
 export async function closeCustomerSession(db: Database, session: CustomerSession): Promise<string> {
   await db.delete(customerSessions).where(eq(customerSessions.id, session.id));
-  return CUSTOMER_COOKIE_CLEARED;
-}
-
-/** Ends every session of the customer, on every device (this one included). */
-export async function closeAllCustomerSessions(db: Database, customerId: string): Promise<string> {
-  await db.delete(customerSessions).where(eq(customerSessions.customerId, customerId));
   return CUSTOMER_COOKIE_CLEARED;
 }

@@ -12,7 +12,7 @@
  * the attempt id in a `__Host-` cookie, an API client in the answer. It is
  * typed into a form, never followed from a link (mail scanners open links).
  */
-import { and, count, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import * as v from 'valibot';
 import { customerHistory, customers, signInAttempts } from '../../db/schema';
 import type { QueueProducer } from '../config';
@@ -21,7 +21,6 @@ import { bindings } from '../env';
 import { clearCookie, cookieValue, setCookie } from '../http/cookies';
 import { randomSecret, sameToken, sha256 } from '../http/crypto';
 import { queueMessage } from '../messages/use-cases';
-import { historyInsert } from './history';
 import { accountMac } from './key';
 import {
   CODE_MAX_GUESSES, CODE_TTL_MS, CodeSchema, CODES_PER_ADDRESS_PER_HOUR, CODES_PER_CLIENT_PER_HOUR, drawCode, EmailSchema,
@@ -66,31 +65,30 @@ export async function requestCode(
   const hourAgo = new Date(input.now.getTime() - 3600_000).toISOString();
   const emailDigest = await sha256(`email:${email}`);
   const clientDigest = await clientDigestOf(input.clientIp);
-  const [perAddress, perClient] = await db.batch([
-    db.select({ n: count() }).from(signInAttempts).where(and(eq(signInAttempts.emailDigest, emailDigest), gt(signInAttempts.createdAt, hourAgo))),
-    db.select({ n: count() }).from(signInAttempts).where(and(eq(signInAttempts.clientDigest, clientDigest), gt(signInAttempts.createdAt, hourAgo))),
-  ]);
-  if ((perAddress[0]?.n ?? 0) >= CODES_PER_ADDRESS_PER_HOUR || (perClient[0]?.n ?? 0) >= CODES_PER_CLIENT_PER_HOUR) {
-    return { ok: false, problem: 'rate_limited' };
-  }
-
   const attemptId = `sia_${randomSecret()}`;
   const code = drawCode();
   const expiresAt = new Date(input.now.getTime() + CODE_TTL_MS).toISOString();
-  await db.batch([
-    // Attempts older than a day go: they only served the hourly counts.
-    db.delete(signInAttempts).where(lt(signInAttempts.createdAt, new Date(input.now.getTime() - 24 * 3600_000).toISOString())),
-    db.insert(signInAttempts).values({
-      id: attemptId, email, emailDigest, clientDigest, codeMac: await accountMac(db, 'sign-in', attemptId, email, code),
-      createdAt: input.now.toISOString(), expiresAt,
-    }),
-  ]);
+  const codeMac = await accountMac(db, 'sign-in', attemptId, email, code);
+  // Counting and inserting in one statement: a burst of concurrent requests cannot all pass the hourly limits.
+  const inserted = await db.$client.prepare(
+    `INSERT INTO sign_in_attempts (id, email, email_digest, client_digest, code_mac, guesses, created_at, expires_at)
+     SELECT ?1, ?2, ?3, ?4, ?5, 0, ?6, ?7
+     WHERE (SELECT count(*) FROM sign_in_attempts WHERE email_digest = ?3 AND created_at > ?8) < ?9
+       AND (SELECT count(*) FROM sign_in_attempts WHERE client_digest = ?4 AND created_at > ?8) < ?10
+     RETURNING id`,
+  ).bind(attemptId, email, emailDigest, clientDigest, codeMac, input.now.toISOString(), expiresAt, hourAgo,
+    CODES_PER_ADDRESS_PER_HOUR, CODES_PER_CLIENT_PER_HOUR).first<{ id: string }>();
+  if (!inserted) return { ok: false, problem: 'rate_limited' };
+  // Attempts older than a day only served the hourly counts.
+  await db.delete(signInAttempts).where(lt(signInAttempts.createdAt, new Date(input.now.getTime() - 24 * 3600_000).toISOString()));
   const minutes = CODE_TTL_MS / 60_000;
   await queueMessage(input.queue ?? bindings().messages.queue, {
-    id: `sign-in:${attemptId.slice(4, 40)}`,
+    // The key names the attempt without carrying its secret id (keys are kept and may be logged).
+    id: `sign-in:${(await sha256(attemptId)).slice(0, 32)}`,
     channel: 'email',
     to: email,
-    subject: `Votre code de connexion : ${code}`,
+    // Not in the subject: lock screens and mail logs show subjects.
+    subject: 'Votre code de connexion à Guichet',
     text: [
       'Bonjour,',
       '',
@@ -150,7 +148,6 @@ export async function verifyCode(
 
   const { customerId, created } = await customerFor(db, attempt.email, input.now);
   const { cookie } = await openCustomerSession(db, { customerId, method: 'code', cookieHeader: input.cookieHeader, now: input.now });
-  await historyInsert(db, { customerId, kind: 'sign_in.code', at: input.now, where: { channel: 'web' } });
   return { ok: true, cookies: [cookie, ATTEMPT_COOKIE_CLEARED], customerId, created };
 }
 
