@@ -54,7 +54,6 @@ export const accountRoutes = new Hono<CustomerEnv>()
     sameOriginOnly,
     validate('json', CodeRequestBody),
     async (c) => {
-      personal(c.res.headers);
       const result = await requestCode(database(), { email: c.req.valid('json').email, clientIp: c.req.header('cf-connecting-ip'), now: new Date() });
       if (!result.ok) {
         if (result.problem === 'rate_limited') throw new Problem('too-many-requests', 'Trop de codes demandés pour cette adresse ou depuis ce client : réessayez dans une heure.', [], { 'retry-after': '3600' });

@@ -37,7 +37,9 @@ export const sitemapRoutes = new Hono()
   })
   .get('/sitemaps/accueil.xml', async () => {
     const departments = await listActiveDepartments(database());
-    return xml(urlSet([{ loc: `${siteOrigin()}/`, lastmod: latest(departments.map((d) => d.updatedAt)) }]));
+    const lastmod = latest(departments.map((d) => d.updatedAt));
+    // The home and the two lists it links to: every département, every service.
+    return xml(urlSet(['/', '/departements', '/services'].map((path) => ({ loc: `${siteOrigin()}${path}`, lastmod }))));
   })
   .get('/sitemaps/:file{departement-[0-9a-zA-Z]{2,3}\\.xml}', async (c) => {
     const origin = siteOrigin();
