@@ -4,10 +4,10 @@
  * confirmation form), removed from the account page, shown on the home.
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { customerFavourites, customerHistory, locations } from '../../db/schema';
+import { customerFavourites, locations } from '../../db/schema';
 import type { Database } from '../database';
 import { locationSlug } from '../locations/names';
-import { historyInsert } from './history';
+import { historyInsert, historyInsertIf } from './history';
 import { MAX_FAVOURITES } from './model';
 
 export interface Favourite {
@@ -49,15 +49,8 @@ export async function addFavourite(db: Database, customerId: string, locationId:
         .from(sql`(SELECT 1)`)
         .where(sql`(SELECT count(*) FROM customer_favourites WHERE customer_id = ${customerId}) < ${MAX_FAVOURITES}`),
     ).onConflictDoNothing().returning({ id: customerFavourites.locationId }),
-    db.insert(customerHistory).select(
-      db.select({
-        id: sql<number>`NULL`.as('id'), customerId: customerFavourites.customerId, at: sql<string>`${at}`.as('at'), channel: sql<'web'>`'web'`.as('channel'),
-        locationId: sql<null>`NULL`.as('location_id'), locationName: sql<null>`NULL`.as('location_name'),
-        kind: sql<string>`'favourite.added'`.as('kind'), detail: sql<string>`${location.name}`.as('detail'),
-      }).from(customerFavourites).where(and(
-        eq(customerFavourites.customerId, customerId), eq(customerFavourites.locationId, locationId), eq(customerFavourites.addedAt, at),
-      )),
-    ),
+    historyInsertIf(db, { customerId, kind: 'favourite.added', at: now, where: { channel: 'web' }, detail: location.name },
+      sql`exists (select 1 from customer_favourites where customer_id = ${customerId} and location_id = ${locationId} and added_at = ${at})`),
   ]);
   if (added.length) return { ok: true, name: location.name };
   const already = await db.select().from(customerFavourites)

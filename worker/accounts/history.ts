@@ -4,7 +4,7 @@
  * website or at the counter of a named office. Entries are written in the
  * same batch as the change they record.
  */
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, type SQL, sql } from 'drizzle-orm';
 import { customerHistory } from '../../db/schema';
 import type { Database } from '../database';
 
@@ -22,6 +22,11 @@ export const HISTORY_LABELS = {
   'favourite.removed': 'Bureau retiré des favoris',
   'data.exported': 'Données exportées',
   'counter.visit': 'Vu au guichet',
+  'parcel.followed': 'Colis ajouté à mon suivi',
+  'parcel.unfollowed': 'Colis retiré de mon suivi',
+  'parcel.message': 'Message envoyé sur un colis',
+  'parcel.claim': 'Réclamation ouverte : colis livré mais pas reçu',
+  'parcel.handed_over': 'Colis remis',
 } as const;
 export type HistoryKind = keyof typeof HISTORY_LABELS;
 
@@ -45,6 +50,27 @@ export function historyInsert(db: Database, entry: HistoryEntry) {
     locationName: entry.where.channel === 'counter' ? entry.where.locationName : null,
     detail: entry.detail ?? null,
   });
+}
+
+/**
+ * The insert of one entry that happens only if `condition` holds when the
+ * batch runs (e.g. "the row this batch added exists"): a change that lost a
+ * race, or was refused by its own conditional write, records nothing.
+ */
+export function historyInsertIf(db: Database, entry: HistoryEntry, condition: SQL) {
+  const counter = entry.where.channel === 'counter' ? entry.where : null;
+  return db.insert(customerHistory).select(
+    db.select({
+      id: sql<number>`NULL`.as('id'),
+      customerId: sql<string>`${entry.customerId}`.as('customer_id'),
+      at: sql<string>`${entry.at.toISOString()}`.as('at'),
+      channel: sql<'web' | 'counter'>`${entry.where.channel}`.as('channel'),
+      locationId: sql<string | null>`${counter?.locationId ?? null}`.as('location_id'),
+      locationName: sql<string | null>`${counter?.locationName ?? null}`.as('location_name'),
+      kind: sql<string>`${entry.kind}`.as('kind'),
+      detail: sql<string | null>`${entry.detail ?? null}`.as('detail'),
+    }).from(sql`(SELECT 1)`).where(condition),
+  );
 }
 
 export interface HistoryItem {

@@ -7,13 +7,13 @@
  * it, right or wrong), the stored keys, the history and the session.
  */
 import { and, asc, count, eq, gt, isNull, lt, sql } from 'drizzle-orm';
-import { customerHistory, customers, passkeys, webauthnChallenges } from '../../db/schema';
+import { customers, passkeys, webauthnChallenges } from '../../db/schema';
 import type { Database } from '../database';
 import { encodeBase64url, encodeBase64urlText } from '../http/base64url';
 import { randomSecret, sha256 } from '../http/crypto';
 import { bindings } from '../env';
 import { queueMessage } from '../messages/use-cases';
-import { historyInsert } from './history';
+import { historyInsert, historyInsertIf } from './history';
 import type { CustomerSession } from './sessions';
 import { openCustomerSession } from './sessions';
 import {
@@ -151,13 +151,8 @@ export async function finishRegistration(
     db.insert(passkeys).values({ ...passkey, customerId, publicKey: checked.key.publicKey, algorithm: checked.key.algorithm, signCount: checked.key.signCount })
       .onConflictDoNothing().returning({ id: passkeys.id }),
     // Written only if this batch stored the key (a concurrent registration of the same key may have won).
-    db.insert(customerHistory).select(
-      db.select({
-        id: sql<number>`NULL`.as('id'), customerId: passkeys.customerId, at: sql<string>`${now.toISOString()}`.as('at'), channel: sql<'web'>`'web'`.as('channel'),
-        locationId: sql<null>`NULL`.as('location_id'), locationName: sql<null>`NULL`.as('location_name'),
-        kind: sql<string>`'passkey.added'`.as('kind'), detail: sql<string>`${passkey.name}`.as('detail'),
-      }).from(passkeys).where(and(eq(passkeys.id, passkey.id), eq(passkeys.customerId, customerId), eq(passkeys.createdAt, passkey.createdAt))),
-    ),
+    historyInsertIf(db, { customerId, kind: 'passkey.added', at: now, where: { channel: 'web' }, detail: passkey.name },
+      sql`exists (select 1 from passkeys where id = ${passkey.id} and customer_id = ${customerId} and created_at = ${passkey.createdAt})`),
   ]);
   if (!stored.length) return { ok: false, problem: 'already_registered' };
   return { ok: true, passkey };

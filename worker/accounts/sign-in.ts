@@ -14,7 +14,7 @@
  */
 import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import * as v from 'valibot';
-import { customerHistory, customers, signInAttempts } from '../../db/schema';
+import { customers, signInAttempts } from '../../db/schema';
 import type { QueueProducer } from '../config';
 import type { Database } from '../database';
 import { bindings } from '../env';
@@ -22,6 +22,7 @@ import { clearCookie, cookieValue, setCookie } from '../http/cookies';
 import { randomSecret, sameToken, sha256 } from '../http/crypto';
 import { queueMessage } from '../messages/use-cases';
 import { accountMac } from './key';
+import { historyInsertIf } from './history';
 import {
   CODE_MAX_GUESSES, CODE_TTL_MS, CodeSchema, CODES_PER_ADDRESS_PER_HOUR, CODES_PER_CLIENT_PER_HOUR, drawCode, EmailSchema,
 } from './model';
@@ -161,13 +162,7 @@ async function customerFor(db: Database, email: string, now: Date): Promise<{ cu
     db.insert(customers).values({ id, email, counterSalt: randomSecret(), createdAt: at, lastActiveAt: at })
       .onConflictDoNothing().returning({ id: customers.id }),
     // Recorded only if this insert made the account (the fresh id exists only then): same batch, same transaction.
-    db.insert(customerHistory).select(
-      db.select({
-        id: sql<number>`NULL`.as('id'), customerId: customers.id, at: sql<string>`${at}`.as('at'), channel: sql<'web'>`'web'`.as('channel'),
-        locationId: sql<null>`NULL`.as('location_id'), locationName: sql<null>`NULL`.as('location_name'),
-        kind: sql<string>`'account.created'`.as('kind'), detail: sql<null>`NULL`.as('detail'),
-      }).from(customers).where(eq(customers.id, id)),
-    ),
+    historyInsertIf(db, { customerId: id, kind: 'account.created', at: now, where: { channel: 'web' } }, sql`exists (select 1 from customers where id = ${id})`),
   ]);
   if (inserted.length) return { customerId: id, created: true };
   const winner = await db.select({ id: customers.id }).from(customers).where(eq(customers.email, email)).get();
