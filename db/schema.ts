@@ -4,7 +4,7 @@
  * migrations under db/migrations; wrangler applies them to D1.
  */
 import { sql } from 'drizzle-orm';
-import { blob, index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { ExceptionReason, Interval, LocationType, Service, WeeklyRule } from './vocabulary';
 
 /** Every place a customer can go to: offices, agencies, relays, lockers, relay shops. */
@@ -292,6 +292,8 @@ export const outbox = sqliteTable(
     recipient: text('recipient').notNull(),
     subject: text('subject').notNull(),
     text: text('text').notNull(),
+    /** Mail headers a real delivery would carry (List-Unsubscribe…), as JSON; null when none. */
+    headers: text('headers', { mode: 'json' }).$type<Record<string, string>>(),
     sentAt: text('sent_at').notNull(),
   },
   (t) => [index('outbox_recipient_idx').on(t.recipient, t.sentAt)],
@@ -310,7 +312,7 @@ export const staffAudit = sqliteTable(
     actorId: text('actor_id').notNull(),
     actorName: text('actor_name').notNull(),
     /** `counter.refused`: a code that opened nothing (counted for the clerk's rate limit). */
-    action: text('action').$type<'counter.open' | 'counter.close' | 'counter.refused'>().notNull(),
+    action: text('action').$type<'counter.open' | 'counter.close' | 'counter.refused' | 'parcel.handover'>().notNull(),
     locationId: text('location_id'),
     subject: text('subject'),
     at: text('at').notNull(),
@@ -507,4 +509,192 @@ export const counterSessions = sqliteTable(
     closedAt: text('closed_at'),
   },
   (t) => [index('counter_sessions_staff_idx').on(t.staffId, t.openedAt), index('counter_sessions_customer_idx').on(t.customerId)],
+);
+
+/**
+ * Carriers that send parcel events. Their signing secret is never stored:
+ * it is derived from the Worker's CARRIER_KEY, the carrier's id and its
+ * `generation` (worker/parcels/carriers.ts), so a copy of the tables alone
+ * cannot forge an event. A new generation retires the previous secret.
+ */
+export const carriers = sqliteTable('carriers', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  generation: integer('generation').notNull().default(1),
+  createdAt: text('created_at').notNull(),
+  revokedAt: text('revoked_at'),
+});
+
+/**
+ * Signed requests already accepted, by a digest of their signature: a
+ * replay within the 5-minute window is refused. Swept once older than the
+ * window (the timestamp check refuses them from then on).
+ */
+export const carrierRequests = sqliteTable(
+  'carrier_requests',
+  {
+    signatureDigest: text('signature_digest').primaryKey(),
+    carrierId: text('carrier_id').notNull(),
+    /** Epoch milliseconds. */
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [index('carrier_requests_received_idx').on(t.receivedAt)],
+);
+
+/**
+ * Carriers' events as received, each once (the carrier's id + its event id).
+ * A parcel's state is computed from the set of its events, never from the
+ * order they arrived in (worker/parcels/timeline.ts). Instants are epoch ms.
+ */
+export const parcelEvents = sqliteTable(
+  'parcel_events',
+  {
+    carrierId: text('carrier_id').notNull(),
+    eventId: text('event_id').notNull(),
+    trackingNumber: text('tracking_number').notNull(),
+    /** A La Poste code (worker/parcels/events.ts); an unknown one is kept as received. */
+    code: text('code').notNull(),
+    occurredAt: integer('occurred_at').notNull(),
+    locationId: text('location_id'),
+    product: text('product'),
+    promisedDate: text('promised_date'),
+    /** Where the parcel was shelved at the point of collection (AG1). */
+    shelf: text('shelf'),
+    /** HMAC of the recipient's postcode under CARRIER_KEY: proves a follower is the recipient, reveals nothing. */
+    postcodeMac: text('postcode_mac'),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.carrierId, t.eventId] }), index('parcel_events_parcel_idx').on(t.trackingNumber, t.occurredAt)],
+);
+
+/**
+ * Each parcel's state, as computed from its events: what lists read (the
+ * parcels waiting at an office, the silent ones, a customer's). A parcel's
+ * own page recomputes it from the events. `eventTotal` is counted in the
+ * same batch that adds events; `eventCount` is how many events the stored
+ * state was computed from, and only a state computed from more events
+ * replaces it, so racing batches never leave an older state behind.
+ */
+export const parcels = sqliteTable(
+  'parcels',
+  {
+    trackingNumber: text('tracking_number').primaryKey(),
+    eventTotal: integer('event_total').notNull().default(0),
+    eventCount: integer('event_count').notNull().default(0),
+    step: integer('step').notNull().default(0),
+    delivered: integer('delivered', { mode: 'boolean' }).notNull().default(false),
+    /** Open incidents: `avise`, `retour`, `probleme`. */
+    incidents: text('incidents', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    product: text('product'),
+    promisedDate: text('promised_date'),
+    waitingLocationId: text('waiting_location_id'),
+    waitingSince: integer('waiting_since'),
+    shelf: text('shelf'),
+    postcodeMac: text('postcode_mac'),
+    lastEventAt: integer('last_event_at'),
+    lastCode: text('last_code'),
+    updatedAt: integer('updated_at').notNull().default(0),
+  },
+  (t) => [
+    index('parcels_waiting_idx').on(t.waitingLocationId, t.waitingSince),
+    index('parcels_moving_idx').on(t.delivered, t.lastEventAt),
+    // The few states a crashed batch left behind (the cron recomputes them).
+    index('parcels_stale_idx').on(t.trackingNumber).where(sql`event_count < event_total`),
+  ],
+);
+export type ParcelRow = typeof parcels.$inferSelect;
+
+/** Parcels a customer follows in their account (ownership proved by the recipient's postcode). */
+export const customerParcels = sqliteTable(
+  'customer_parcels',
+  {
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    trackingNumber: text('tracking_number').notNull(),
+    addedAt: text('added_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.customerId, t.trackingNumber] }), index('customer_parcels_parcel_idx').on(t.trackingNumber)],
+);
+
+/** "Delivered but not received": one claim per parcel and customer, answered within 21 days. */
+export const parcelClaims = sqliteTable(
+  'parcel_claims',
+  {
+    reference: text('reference').primaryKey(),
+    trackingNumber: text('tracking_number').notNull(),
+    customerId: text('customer_id').references(() => customers.id, { onDelete: 'set null' }),
+    openedAt: text('opened_at').notNull(),
+    answerDue: text('answer_due').notNull(),
+    status: text('status').$type<'open' | 'answered'>().notNull().default('open'),
+    note: text('note'),
+  },
+  (t) => [uniqueIndex('parcel_claims_parcel_customer_idx').on(t.trackingNumber, t.customerId), index('parcel_claims_customer_idx').on(t.customerId)],
+);
+
+/**
+ * Email alerts for one parcel, for anyone (no account): double opt-in. The
+ * address is kept only while the alert lives (until confirmed within a day,
+ * and until 30 days after the parcel's last event); the links carry random
+ * tokens stored as digests, never the address.
+ */
+export const parcelSubscriptions = sqliteTable(
+  'parcel_subscriptions',
+  {
+    id: text('id').primaryKey(),
+    trackingNumber: text('tracking_number').notNull(),
+    email: text('email').notNull(),
+    /** SHA-256 of the confirmation token (the link in the opt-in message). */
+    confirmHash: text('confirm_hash').notNull().unique(),
+    /** SHA-256 of the unsubscribe token (every message's one-click link). */
+    unsubscribeHash: text('unsubscribe_hash').notNull().unique(),
+    createdAt: text('created_at').notNull(),
+    confirmedAt: text('confirmed_at'),
+  },
+  (t) => [uniqueIndex('parcel_subscriptions_parcel_email_idx').on(t.trackingNumber, t.email), index('parcel_subscriptions_created_idx').on(t.createdAt)],
+);
+
+/**
+ * What a person is to be told about a parcel, before it becomes a message.
+ * `key` is the idempotency key (parcel, kind and what it is about): a
+ * replayed event or a second cron run finds it there and adds nothing.
+ * Notices wait until `deliverAfter` (the end of the person's quiet hours);
+ * those due together are merged into one message, claimed by `messageId`.
+ * `recipient` is `customer:<id>` or `subscription:<id>`; the address is
+ * read when the message is written, so a deleted account gets nothing.
+ */
+export const parcelNotices = sqliteTable(
+  'parcel_notices',
+  {
+    key: text('key').primaryKey(),
+    recipient: text('recipient').notNull(),
+    trackingNumber: text('tracking_number').notNull(),
+    kind: text('kind').notNull(),
+    /** `can_wait` (after quiet hours) or `deadline_day` (through them, never at night). */
+    timing: text('timing').$type<'can_wait' | 'deadline_day'>().notNull().default('can_wait'),
+    /** The sentence the message will carry (French, no personal data). */
+    line: text('line').notNull(),
+    createdAt: integer('created_at').notNull(),
+    deliverAfter: integer('deliver_after').notNull(),
+    /** The flush attempt that holds it (a random token): only that attempt sends it, releases it or marks it sent. */
+    claim: text('claim'),
+    claimedAt: integer('claimed_at'),
+    sentAt: integer('sent_at'),
+  },
+  (t) => [index('parcel_notices_due_idx').on(t.sentAt, t.deliverAfter), index('parcel_notices_recipient_idx').on(t.recipient), index('parcel_notices_parcel_idx').on(t.trackingNumber, t.kind)],
+);
+
+/**
+ * Postcode guesses while adding a parcel to an account. Each comparison
+ * first takes a row here (a conditional insert: 10 an hour per customer,
+ * 20 an hour per parcel), so concurrent guesses cannot get past the limit;
+ * a right guess removes its row.
+ */
+export const parcelFollowFailures = sqliteTable(
+  'parcel_follow_failures',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    trackingNumber: text('tracking_number').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('parcel_follow_failures_customer_idx').on(t.customerId, t.at), index('parcel_follow_failures_parcel_idx').on(t.trackingNumber, t.at)],
 );

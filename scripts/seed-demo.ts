@@ -8,6 +8,17 @@
  * schedule is in: a seed stopped half-way (Ctrl-C, a crash) leaves no
  * marker, and the next run completes it (the writes are idempotent) instead
  * of serving a fragment. `--force` runs it again even when complete.
+ *
+ * Then the demo parcels (tools/demo/parcels.ts), at every start, through
+ * the real ingestion: the first start stores about 3,000 journeys relative
+ * to its own clock; later starts send the same events again, all
+ * duplicates, which change nothing (and complete a seed stopped half-way).
+ * The event ids are fixed, not dated: a dated set would pile a new copy of
+ * every journey onto the same tracking numbers each day (every event listed
+ * twice, then three times…). So journeys age with the database: days later
+ * the waiting parcels are past their deadline and the moving ones read as
+ * silent. `npm run db:reset && npm start` gives fresh ones; the seed says so
+ * when the demo parcels are more than a day old.
  */
 import { parseArgs } from 'node:util';
 import { demoSchedule } from '../tools/demo/hours';
@@ -18,6 +29,7 @@ import { planImport } from '../tools/imports/plan';
 import { applyImportPlan, loadExisting, unfinishedNetworkWrite } from '../tools/imports/store';
 import { publishLocatorSnapshot } from '../worker/locator/snapshot';
 import { ensureDemoPartner } from '../worker/partners/demo';
+import { DEMO_CARRIER, seedDemoParcels } from '../tools/demo/parcels';
 import { openDatabase, PERSIST_DIR } from './local-db';
 
 const { values } = parseArgs({
@@ -51,9 +63,11 @@ try {
     process.exitCode = 1;
   } else if (marker?.value === markerValue && !values.force) {
     console.log(`demo network already loaded (${demoRows} locations)`);
+    await seedParcels(generateDemoNetwork(DEMO_SEED, size));
   } else if (!marker && demoRows === 0 && existing.length > 0 && !values.force) {
     // Someone loaded the real network into this database: do not mix the demo in unasked.
     console.log(`database holds ${existing.length} open-data locations: demo network not loaded (npm run db:seed -- --force adds it)`);
+    console.log('demo parcels: not seeded either (they travel between demo locations)');
   } else {
     if (demoRows > 0 && marker?.value !== markerValue) console.log(`completing an unfinished demo network (${demoRows} locations so far)`);
     const started = performance.now();
@@ -79,7 +93,25 @@ try {
       .run();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(`demo network loaded: ${network.length} locations (${plan.inserts.length} new, ${plan.updates.length} updated), with opening hours, in ${seconds} s`);
+    await seedParcels(network);
   }
 } finally {
   await close();
+}
+
+/** The demo parcels over the demo network just loaded or found complete. */
+async function seedParcels(network: ReturnType<typeof generateDemoNetwork>) {
+  const firstSeeded = await db.$client
+    .prepare('select min(received_at) as at from parcel_events where carrier_id = ?').bind(DEMO_CARRIER.id).first<{ at: number | null }>();
+  const report = await seedDemoParcels(db, network, new Date());
+  const example = report.parcelsByStage.waiting_locker ?? Object.values(report.parcelsByStage)[0];
+  const seconds = (report.ms / 1000).toFixed(1);
+  console.log(`demo parcels: ${report.parcels} parcels, ${report.events} events (try /suivi/${example?.trackingNumber})`);
+  console.log(`demo parcels: ${report.accepted} new, ${report.duplicate} already there, ${report.rejected} rejected, in ${seconds} s`);
+  if (report.rejected > 0) {
+    // A place the events name is not in the database (closed by a later import…): those journeys lack a step.
+    console.error(`demo parcels: ${report.rejected} events rejected, for example ${report.rejections.join(' | ')}`);
+  }
+  const days = firstSeeded?.at ? Math.floor((Date.now() - firstSeeded.at) / 86_400_000) : 0;
+  if (days >= 1) console.log(`demo parcels: journeys seeded ${days} day(s) ago have aged with them (npm run db:reset && npm start for fresh ones)`);
 }

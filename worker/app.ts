@@ -17,6 +17,9 @@ import { accountRoutes } from './accounts/routes';
 import { hoursFeedRoutes, locationHoursRoutes } from './hours/routes';
 import { locationRoutes } from './locations/routes';
 import { locatorRoutes } from './locator/routes';
+import { accountParcelRoutes } from './parcels/account-routes';
+import { ONE_CLICK_PATH, oneClickUnsubscribe } from './parcels/one-click';
+import { parcelRoutes } from './parcels/routes';
 import { selectionRoutes } from './partners/selection-routes';
 import { publicationRoutes } from './publication/routes';
 import { sitemapRoutes } from './sitemap/routes';
@@ -63,7 +66,9 @@ export function createApp(): Hono {
     .route('/v1/locations', locationRoutes)
     .route('/v1/hours', hoursFeedRoutes)
     .route('/v1/selections', selectionRoutes)
+    .route('/v1/parcels', parcelRoutes)
     .route('/v1/account/passkeys', passkeyRoutes)
+    .route('/v1/account/parcels', accountParcelRoutes)
     .route('/v1/account', accountRoutes);
   app.route('/api', api);
   app.get(
@@ -92,6 +97,8 @@ export function createApp(): Hono {
   });
 
   app.route('/', sitemapRoutes);
+  // RFC 8058: mail clients' one-click POST carries no Origin, which Astro refuses; answered here, before the pages.
+  app.post(ONE_CLICK_PATH, oneClickUnsubscribe());
   // What is left are the pages (site/fetch.ts mounts them next): GET and HEAD, POST on forms.
   app.use(pageMethods());
   return app;

@@ -9,6 +9,7 @@
  * the running Worker's bindings through it).
  */
 import * as v from 'valibot';
+import { LOCATION_TYPES, type LocationType } from '../db/vocabulary';
 
 /** Cloudflare's rate-limiting binding (`[[ratelimits]]` in wrangler.toml). */
 export interface Limiter {
@@ -148,6 +149,23 @@ const messagesDelivery = (vars: MessagesVariables): MessagesDelivery =>
     ? { kind: 'live', from: vars.MESSAGES_FROM, email: vars.SEND_EMAIL, smsEndpoint: vars.SMS_ENDPOINT, smsToken: vars.SMS_TOKEN }
     : { kind: 'outbox' };
 
+/** `PARCEL_HOLDING_DAYS`: a JSON object from location kinds to whole days (1 to 60). */
+const HoldingDaysSchema = v.pipe(
+  v.string('PARCEL_HOLDING_DAYS must be a JSON text'),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    try {
+      return JSON.parse(dataset.value) as unknown;
+    } catch {
+      addIssue({ message: 'PARCEL_HOLDING_DAYS is not valid JSON' });
+      return NEVER;
+    }
+  }),
+  v.record(
+    v.picklist(LOCATION_TYPES, `PARCEL_HOLDING_DAYS: location kinds are ${LOCATION_TYPES.join(', ')}`),
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(60, 'PARCEL_HOLDING_DAYS: 1 to 60 days')),
+  ),
+);
+
 /** Every binding and variable the Worker reads. */
 export const ConfigSchema = v.pipe(
   v.object({
@@ -160,6 +178,13 @@ export const ConfigSchema = v.pipe(
       v.string('ACCOUNT_KEY must be a text (a secret of 32 bytes or more)'),
       v.check((text) => new TextEncoder().encode(text).byteLength >= 32, 'ACCOUNT_KEY is too short: at least 32 bytes (e.g. openssl rand -base64 48)'),
     )),
+    /** Derives carriers' signing secrets: required (32 bytes or more) in production, see parcels/carriers.ts. */
+    CARRIER_KEY: v.optional(v.pipe(
+      v.string('CARRIER_KEY must be a text (a secret of 32 bytes or more)'),
+      v.check((text) => new TextEncoder().encode(text).byteLength >= 32, 'CARRIER_KEY is too short: at least 32 bytes (e.g. openssl rand -base64 48)'),
+    )),
+    /** How many days a parcel waits at each kind of place, as JSON, e.g. {"parcel_locker": 5}; the others keep their defaults. */
+    PARCEL_HOLDING_DAYS: v.optional(HoldingDaysSchema),
     /** Partner keys: requests per key, client and minute. */
     PARTNER_LIMITER: v.optional(limiter('PARTNER_LIMITER')),
     /** Searches without a partner key: per client address and minute. */
@@ -172,6 +197,7 @@ export const ConfigSchema = v.pipe(
   v.check((vars) => indexNowComplete(vars), INDEXNOW_TOGETHER),
   v.check((vars) => liveComplete(vars), LIVE_COMPLETE),
   v.check((vars) => !isProductionOrigin(vars.SITE_ORIGIN) || vars.ACCOUNT_KEY !== undefined, 'ACCOUNT_KEY is required in production: wrangler secret put ACCOUNT_KEY (32 bytes or more)'),
+  v.check((vars) => !isProductionOrigin(vars.SITE_ORIGIN) || vars.CARRIER_KEY !== undefined, 'CARRIER_KEY is required in production: wrangler secret put CARRIER_KEY (32 bytes or more)'),
   // A deployment never keeps people's messages (sign-in codes among them) in a table.
   v.check((vars) => !isProductionOrigin(vars.SITE_ORIGIN) || vars.MESSAGES_DELIVERY === 'live', 'MESSAGES_DELIVERY must be "live" in production (an https public SITE_ORIGIN)'),
   v.transform((vars) => ({
@@ -179,6 +205,8 @@ export const ConfigSchema = v.pipe(
     SITE_ORIGIN: vars.SITE_ORIGIN,
     SELECTION_SIGNING_KEY: vars.SELECTION_SIGNING_KEY,
     ACCOUNT_KEY: vars.ACCOUNT_KEY,
+    CARRIER_KEY: vars.CARRIER_KEY,
+    holdingDays: (vars.PARCEL_HOLDING_DAYS ?? {}) as Partial<Record<LocationType, number>>,
     SIGN_IN_LIMITER: vars.SIGN_IN_LIMITER,
     PARTNER_LIMITER: vars.PARTNER_LIMITER,
     SEARCH_LIMITER: vars.SEARCH_LIMITER,
@@ -192,7 +220,7 @@ export const ConfigSchema = v.pipe(
 export type Config = v.InferOutput<typeof ConfigSchema>;
 
 /** The variables the schema reads, and nothing else of the environment. */
-const NAMES = ['DB', 'SITE_ORIGIN', 'SELECTION_SIGNING_KEY', 'ACCOUNT_KEY', 'PARTNER_LIMITER', 'SEARCH_LIMITER', 'SIGN_IN_LIMITER', ...Object.keys(PUBLICATION_ENTRIES), ...Object.keys(MESSAGES_ENTRIES)];
+const NAMES = ['DB', 'SITE_ORIGIN', 'SELECTION_SIGNING_KEY', 'ACCOUNT_KEY', 'CARRIER_KEY', 'PARCEL_HOLDING_DAYS', 'PARTNER_LIMITER', 'SEARCH_LIMITER', 'SIGN_IN_LIMITER', ...Object.keys(PUBLICATION_ENTRIES), ...Object.keys(MESSAGES_ENTRIES)];
 
 /** An empty variable (`--var NAME:`) is an unset one. */
 export function variables(env: unknown): Record<string, unknown> {

@@ -12,6 +12,7 @@ import { type Config, configOf } from './config';
 import { drizzleDatabase } from './database';
 import { withEdgeCache } from './edge/cache';
 import { deliverBatch, transportFor } from './messages/use-cases';
+import { runParcelJobs } from './parcels/jobs';
 import { runPublication } from './publication/job';
 import { configuredPublication } from './publication/targets';
 
@@ -38,6 +39,12 @@ export default {
         .then(() => sweepInactiveAccounts(db, new Date(), config.messages.queue))
         .then((report) => console.log('accounts', JSON.stringify(report)))
         .catch((error) => console.error('accounts sweep failed:', error instanceof Error ? error.message : String(error))),
+    );
+    // Parcels: deadline reminders, reassurance after a silence, notices held by quiet hours, repairs and sweeps.
+    ctx.waitUntil(
+      runParcelJobs(db, { queue: config.messages.queue, origin: config.SITE_ORIGIN, holdingDays: config.holdingDays }, new Date())
+        .then((report) => console.log('parcels', JSON.stringify(report)))
+        .catch((error) => console.error('parcels jobs failed:', error instanceof Error ? error.message : String(error))),
     );
   },
   // Outgoing messages (worker/messages): into the outbox locally, by email and SMS when live.

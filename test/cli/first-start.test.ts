@@ -3,7 +3,8 @@
  * `npm run db:seed` (what `npm start` runs before serving), at full demo
  * size, into a temporary state directory. Then the same, stopped half-way
  * twice (during the locations, then during the hours), and finished by the
- * next run: never a fragment that later starts skip.
+ * next run: never a fragment that later starts skip. The demo parcels come
+ * last, and a second start adds none.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../scripts/local-db';
 import { demoSchedule } from '../../tools/demo/hours';
 import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../../tools/demo/network';
+import { DEMO_CARRIER, DEMO_PARCEL_COUNT, demoParcels } from '../../tools/demo/parcels';
 import { localParts } from '../../worker/hours/zoned-time';
 
 const states: string[] = [];
@@ -75,6 +77,17 @@ async function counts(env: NodeJS.ProcessEnv): Promise<Counts> {
   }
 }
 
+async function parcelCounts(env: NodeJS.ProcessEnv): Promise<{ parcels: number; events: number }> {
+  const { db, close } = await openDatabase({ persistTo: env.GUICHET_STATE });
+  try {
+    return (await db.$client
+      .prepare('select (select count(*) from parcels) as parcels, (select count(*) from parcel_events where carrier_id = ?) as events')
+      .bind(DEMO_CARRIER.id).first<{ parcels: number; events: number }>())!;
+  } finally {
+    await close();
+  }
+}
+
 /** What a complete demo network holds, counted from the generator, not from the database code. */
 function expectedCounts(today: Date): Counts {
   const network = generateDemoNetwork(DEMO_SEED, DEMO_SIZE);
@@ -96,7 +109,16 @@ describe('first start at full demo size', () => {
     const expected = [expectedCounts(started), expectedCounts(new Date())];
     expect(expected).toContainEqual(found);
 
-    expect(npm('db:seed', env)).toMatch(/demo network already loaded \(30001 locations\)/);
+    // Then the demo parcels, through the ingestion: every event stored once, and a second start adds none.
+    const events = demoParcels(generateDemoNetwork(DEMO_SEED, DEMO_SIZE), started).reduce((n, p) => n + p.events.length, 0);
+    expect(output).toContain(`demo parcels: ${DEMO_PARCEL_COUNT} parcels, ${events} events (try /suivi/`);
+    expect(output).toContain(`demo parcels: ${events} new, 0 already there, 0 rejected`);
+    expect(await parcelCounts(env)).toEqual({ parcels: DEMO_PARCEL_COUNT, events });
+
+    const again = npm('db:seed', env);
+    expect(again).toMatch(/demo network already loaded \(30001 locations\)/);
+    expect(again).toContain(`demo parcels: 0 new, ${events} already there, 0 rejected`);
+    expect(await parcelCounts(env)).toEqual({ parcels: DEMO_PARCEL_COUNT, events });
   }, 400_000);
 
   it('completes a seed stopped during the locations, then during the hours', async () => {

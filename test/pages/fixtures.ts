@@ -7,6 +7,7 @@
  * holds it, then the id), never computed with the product's own helpers.
  */
 import { DEMO_SEED, generateDemoNetwork } from '../../tools/demo/network';
+import { type DemoParcel, demoParcels, type DemoStage, parcelsByStage } from '../../tools/demo/parcels';
 
 /** Large enough that the biggest commune spans several pages. */
 export const PAGE_TEST_NETWORK_SIZE = 6000;
@@ -72,6 +73,18 @@ export const OPEN_DATA_ROWS = [
   '20004A;ANDORRE LA VIEILLE BP;Bureau de Poste;;1 AVINGUDA MERITXELL;;;09999;ANDORRE LA VIEILLE;99130;FRANCE;42.5075;1.5218;Géocodé au centre de la commune;3631;',
 ];
 export const deleguee = { path: '/bureaux/sennece-les-macon-20003a', communePath: '/communes/macon-71270' };
+
+/** The locations demo parcels travel between: the slice's active ones (server.ts closes the last). */
+export const PARCEL_NETWORK = active;
+
+/**
+ * The demo parcels server.ts seeds (tools/demo/parcels.ts): numbers,
+ * stages, places and shelves do not depend on the clock, only the instants
+ * do, so this copy names the seeded ones. `parcels.waiting_locker` is the
+ * first parcel waiting in a locker, and so on for every stage.
+ */
+export const demoParcelSet: readonly DemoParcel[] = demoParcels(PARCEL_NETWORK, new Date());
+export const parcels = parcelsByStage(demoParcelSet) as Record<DemoStage, DemoParcel>;
 
 /** One URL per page type, with what its main heading must say. */
 export const PAGES = {

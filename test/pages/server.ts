@@ -1,7 +1,8 @@
 /**
  * Global setup of the page tests: the real built Worker (`dist/`, from
  * `npm run build`) served by `wrangler dev` on a fresh local D1 that holds a
- * slice of the demo network, loaded through the importer's own code.
+ * slice of the demo network, loaded through the importer's own code, and
+ * the demo parcels over it, fed through the ingestion use case.
  * `npm run weigh` (scripts/weigh.ts) serves the same thing with
  * `startPageServer`.
  */
@@ -22,7 +23,9 @@ import { localParts } from '../../worker/hours/zoned-time';
 import { createStaffToken } from '../../worker/staff/tokens';
 import { ensureDemoPartner } from '../../worker/partners/demo';
 import { createPartner } from '../../worker/partners/keys';
-import { office, OPEN_DATA_ROWS, PAGE_TEST_NETWORK_SIZE } from './fixtures';
+import { DEMO_CARRIER, seedDemoParcels } from '../../tools/demo/parcels';
+import { activeCarrier, carrierKey, carrierSecret } from '../../worker/parcels/carriers';
+import { office, OPEN_DATA_ROWS, PAGE_TEST_NETWORK_SIZE, PARCEL_NETWORK } from './fixtures';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -35,6 +38,8 @@ declare module 'vitest' {
     counterToken: string;
     /** The served local D1 (`--persist-to`): `npm run outbox -- --persist-to` reads it. */
     statePath: string;
+    /** The demo carrier, whose parcels (fixtures.ts `parcels`) are seeded: sign more events with `signatureHeader(id, secret, body)`. */
+    carrier: { id: string; secret: string };
   }
 }
 
@@ -72,6 +77,8 @@ export interface PageServer {
   partnerKey: string;
   counterToken: string;
   statePath: string;
+  /** The demo carrier and its signing secret. */
+  carrier: { id: string; secret: string };
   /** Stops wrangler dev and removes the temporary database. */
   stop(): Promise<void>;
 }
@@ -83,6 +90,7 @@ export default async function setup(project: TestProject) {
   project.provide('partnerKey', server.partnerKey);
   project.provide('counterToken', server.counterToken);
   project.provide('statePath', server.statePath);
+  project.provide('carrier', server.carrier);
   return server.stop;
 }
 
@@ -101,6 +109,7 @@ export async function startPageServer(): Promise<PageServer> {
   let staffToken = '';
   let partnerKey = '';
   let counterToken = '';
+  let carrier = { id: '', secret: '' };
   const { db, close } = await openDatabase({ persistTo: state });
   try {
     await applyImportPlan(db, planImport(await loadExisting(db), network, 'demo'), '2026-11-01T08:00:00Z');
@@ -123,6 +132,11 @@ export async function startPageServer(): Promise<PageServer> {
     counterToken = (await createStaffToken(db, {
       name: 'Guichetier du bureau (test)', role: 'counter', scopeType: 'office', scopeValue: office.id, now: now.toISOString(),
     })).token;
+    // The same demo parcels as `npm start`, over this slice's active locations (fixtures.ts names them by stage).
+    const parcels = await seedDemoParcels(db, PARCEL_NETWORK, now);
+    if (parcels.rejected > 0) throw new Error(`demo parcels: ${parcels.rejected} events rejected: ${parcels.rejections.join(' | ')}`);
+    const demoCarrier = (await activeCarrier(db, DEMO_CARRIER.id))!;
+    carrier = { id: demoCarrier.id, secret: await carrierSecret(await carrierKey(db, undefined), demoCarrier) };
   } finally {
     await close();
   }
@@ -151,5 +165,5 @@ export async function startPageServer(): Promise<PageServer> {
     }
     rmSync(state, { recursive: true, force: true });
   };
-  return { baseUrl, staffToken, partnerKey, counterToken, statePath: state, stop };
+  return { baseUrl, staffToken, partnerKey, counterToken, statePath: state, carrier, stop };
 }

@@ -16,6 +16,7 @@ const valid = () => ({
   SITE_ORIGIN: 'https://guichet.example.fr',
   SELECTION_SIGNING_KEY: 'k'.repeat(48),
   ACCOUNT_KEY: 'a'.repeat(48),
+  CARRIER_KEY: 'c'.repeat(48),
   PUBLICATION_DRY_RUN: 'false',
   INDEXNOW_ENDPOINT: 'https://api.indexnow.org/indexnow',
   INDEXNOW_KEY: 'cafe0123456789ab',
@@ -60,6 +61,22 @@ describe('the Worker configuration', () => {
     expect(errorOf(withoutKey).message).toContain('ACCOUNT_KEY is required in production');
     expect(errorOf({ ...valid(), ACCOUNT_KEY: 'short' }).message).toContain('ACCOUNT_KEY is too short');
     expect(parseConfig({ DB: fakeD1, SITE_ORIGIN: 'http://localhost:8787' }).ACCOUNT_KEY).toBeUndefined();
+  });
+
+  it('requires a 32-byte CARRIER_KEY in production, and none locally', () => {
+    const { CARRIER_KEY: _, ...withoutKey } = valid();
+    expect(errorOf(withoutKey).message).toContain('CARRIER_KEY is required in production');
+    expect(errorOf({ ...valid(), CARRIER_KEY: 'short' }).message).toContain('CARRIER_KEY is too short');
+    expect(parseConfig({ DB: fakeD1, SITE_ORIGIN: 'http://localhost:8787' }).CARRIER_KEY).toBeUndefined();
+  });
+
+  it('reads holding periods by kind of place, and names a wrong one', () => {
+    const local = { DB: fakeD1, SITE_ORIGIN: 'http://localhost:8787' };
+    expect(parseConfig(local).holdingDays).toEqual({});
+    expect(parseConfig({ ...local, PARCEL_HOLDING_DAYS: '{"parcel_locker": 5}' }).holdingDays).toEqual({ parcel_locker: 5 });
+    expect(errorOf({ ...local, PARCEL_HOLDING_DAYS: '{"castle": 5}' }).message).toContain('PARCEL_HOLDING_DAYS: location kinds are');
+    expect(errorOf({ ...local, PARCEL_HOLDING_DAYS: '{"parcel_locker": 0}' }).message).toContain('PARCEL_HOLDING_DAYS');
+    expect(errorOf({ ...local, PARCEL_HOLDING_DAYS: 'five' }).message).toContain('not valid JSON');
   });
 
   it('delivers messages into the outbox unless told otherwise, and never in production', () => {

@@ -7,7 +7,7 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import * as v from 'valibot';
 import {
-  counterCodes, counterSessions, customerFavourites, customerHistory, customers, customerSessions, outbox, passkeys,
+  counterCodes, counterSessions, customerFavourites, customerHistory, customerParcels, customers, customerSessions, outbox, passkeys,
   signInAttempts, staffAudit, webauthnChallenges, type CustomerAddress, type CustomerRow,
 } from '../../db/schema';
 import type { QueueProducer } from '../config';
@@ -122,13 +122,16 @@ export async function updatePreferences(
 /** Everything Guichet holds about the customer, as one JSON document (GDPR art. 15 and 20). */
 export async function exportAccount(db: Database, customer: CustomerRow, now: Date) {
   await historyInsert(db, { customerId: customer.id, kind: 'data.exported', at: now, where: web });
-  const [sessions, keys, visits] = await db.batch([
+  const [sessions, keys, visits, parcels] = await db.batch([
     db.select({ created_at: customerSessions.createdAt, last_seen_at: customerSessions.lastSeenAt, expires_at: customerSessions.expiresAt, method: customerSessions.method })
       .from(customerSessions).where(eq(customerSessions.customerId, customer.id)).orderBy(asc(customerSessions.createdAt)),
     db.select({ id: passkeys.id, name: passkeys.name, created_at: passkeys.createdAt, last_used_at: passkeys.lastUsedAt })
       .from(passkeys).where(eq(passkeys.customerId, customer.id)).orderBy(asc(passkeys.createdAt)),
     db.select({ location_id: counterSessions.locationId, opened_at: counterSessions.openedAt, closed_at: counterSessions.closedAt })
       .from(counterSessions).where(eq(counterSessions.customerId, customer.id)).orderBy(asc(counterSessions.openedAt)),
+    // The parcels followed (issue 10), read from the table: accounts does not import the parcels capability.
+    db.select({ tracking_number: customerParcels.trackingNumber, added_at: customerParcels.addedAt })
+      .from(customerParcels).where(eq(customerParcels.customerId, customer.id)).orderBy(asc(customerParcels.addedAt)),
   ]);
   const favourites = await favouritesOf(db, customer.id);
   const history = await historyOf(db, customer.id, 10_000);
@@ -146,6 +149,7 @@ export async function exportAccount(db: Database, customer: CustomerRow, now: Da
     sessions,
     passkeys: keys,
     counter_visits: visits,
+    parcels,
     history: history.map((h) => ({ at: h.at, what: h.label, where: h.where, channel: h.channel, location_id: h.locationId, detail: h.detail })),
   };
 }

@@ -66,8 +66,10 @@ export interface ProgressSection {
 export type SectionProvider = (db: Database, customer: CustomerRow, now: Date) => Promise<ProgressSection | undefined>;
 
 /**
- * What is in progress, in the order shown. Parcels (issue 10), stock
- * reservations and appointments each add one entry here; none exists yet.
+ * The providers this capability knows of: none, since accounts import no
+ * other capability. The home is composed where the capabilities meet
+ * (site/pages/index.astro passes parcels' section; stock reservations and
+ * appointments will add theirs there).
  */
 export const IN_PROGRESS: readonly SectionProvider[] = [];
 

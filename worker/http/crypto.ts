@@ -30,8 +30,8 @@ export function sameToken(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** HMAC-SHA-256 of a text under a secret, in hex. */
-export async function hmacSha256(secret: string, text: string): Promise<string> {
+/** HMAC-SHA-256 of a text (UTF-8) or of bytes as they are, under a secret, in hex. */
+export async function hmacSha256(secret: string, data: string | Uint8Array<ArrayBuffer>): Promise<string> {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return toHex(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(text)));
+  return toHex(await crypto.subtle.sign('HMAC', key, typeof data === 'string' ? new TextEncoder().encode(data) : data));
 }

@@ -15,10 +15,15 @@ export const BULK_BODY_LIMIT = 1024 * 1024;
 /** A page's form (sign-in, closure, the widget demo's return). */
 export const FORM_BODY_LIMIT = 16 * 1024;
 
+/** A carrier's batch: 500 events of a few hundred bytes each. */
+export const EVENTS_BODY_LIMIT = 512 * 1024;
+
 const BULK_PATH = '/api/v1/hours/bulk-exceptions';
+const EVENTS_PATH = '/api/v1/parcels/events';
 
 export function bodyCap(path: string): number {
   if (path === BULK_PATH) return BULK_BODY_LIMIT;
+  if (path === EVENTS_PATH) return EVENTS_BODY_LIMIT;
   return path.startsWith('/api/') ? API_BODY_LIMIT : FORM_BODY_LIMIT;
 }
 
@@ -45,6 +50,10 @@ const FORM_PAGES = new Set([
   '/staff/connexion', '/staff/fermeture', '/staff/deconnexion', '/staff/guichet', '/widget/demo/retour',
   '/connexion', '/connexion/code', '/deconnexion',
   '/compte', '/compte/favoris', '/compte/donnees', '/compte/suppression', '/compte/cles',
+  // Parcels (issue 10): following in the account, email alerts (asked, confirmed, ended in one click).
+  '/compte/colis', '/suivi/alertes', '/suivi/alertes/confirmation', '/suivi/alertes/desabonnement',
+  // Parcels at the counter (handover) and "livré mais pas reçu" claims.
+  '/staff/colis', '/compte/colis/reclamation',
 ]);
 
 /**

@@ -18,6 +18,7 @@ export const PROBLEM_TYPES = {
   forbidden: { status: 403, title: 'Action non autorisée pour ce jeton.' },
   'not-found': { status: 404, title: 'Ressource introuvable.' },
   'method-not-allowed': { status: 405, title: 'Méthode non autorisée sur cette ressource.' },
+  conflict: { status: 409, title: 'La requête contredit l’état de la ressource.' },
   'precondition-failed': { status: 412, title: 'La ressource a changé depuis votre lecture.' },
   'payload-too-large': { status: 413, title: 'Corps de requête trop volumineux.' },
   'precondition-required': { status: 428, title: 'En-tête If-Match requis.' },

@@ -45,6 +45,8 @@ export const OutgoingMessageSchema = v.strictObject({
   /** Urgent messages (a sign-in code the person is waiting for) ignore quiet hours. */
   urgent: v.boolean(),
   quietHours: v.optional(QuietHoursSchema),
+  /** One-click unsubscribe (RFC 8058): an https (or local http) address that a POST unsubscribes. */
+  unsubscribeUrl: v.optional(v.pipe(v.string(), v.url('adresse de désabonnement attendue'), v.maxLength(500))),
 });
 export type OutgoingMessage = v.InferOutput<typeof OutgoingMessageSchema>;
 
@@ -70,6 +72,13 @@ export function deliverableAt(now: Date, quiet: QuietHours): Date {
   const endDay = local.minutes < end ? local.date : addDays(local.date, 1);
   const at = instantAt(endDay, quiet.end, quiet.timeZone);
   return at.getTime() > now.getTime() ? at : new Date(now.getTime() + MINUTE_MS);
+}
+
+/** The mail headers of one-click unsubscribe (RFC 2369 and RFC 8058), when the message offers it. */
+export function unsubscribeHeaders(message: Pick<OutgoingMessage, 'unsubscribeUrl'>): Record<string, string> {
+  return message.unsubscribeUrl
+    ? { 'List-Unsubscribe': `<${message.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
+    : {};
 }
 
 /** Cloudflare Queues delays a message 12 hours at most. */

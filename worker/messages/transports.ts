@@ -5,7 +5,7 @@
  * through the configured provider's HTTP endpoint.
  */
 import type { MessagesDelivery } from '../config';
-import type { OutgoingMessage } from './model';
+import { type OutgoingMessage, unsubscribeHeaders } from './model';
 
 export interface Transport {
   deliver(message: OutgoingMessage, now: Date): Promise<void>;
@@ -24,8 +24,8 @@ export function outboxTransport(d1: D1Database): Transport {
   return {
     async deliver(message, now) {
       await d1
-        .prepare('insert or ignore into outbox (id, channel, recipient, subject, text, sent_at) values (?, ?, ?, ?, ?, ?)')
-        .bind(message.id, message.channel, normaliseRecipient(message.to), message.subject, message.text, now.toISOString())
+        .prepare('insert or ignore into outbox (id, channel, recipient, subject, text, headers, sent_at) values (?, ?, ?, ?, ?, ?, ?)')
+        .bind(message.id, message.channel, normaliseRecipient(message.to), message.subject, message.text, headersOf(message), now.toISOString())
         .run();
     },
   };
@@ -46,7 +46,7 @@ export function liveTransport(delivery: Extract<MessagesDelivery, { kind: 'live'
             to: message.to,
             subject: message.subject,
             text: message.text,
-            headers: { 'X-Guichet-Message': message.id },
+            headers: { 'X-Guichet-Message': message.id, ...unsubscribeHeaders(message) },
           });
         } catch {
           throw new DeliveryError('email refused');
@@ -65,6 +65,11 @@ export function liveTransport(delivery: Extract<MessagesDelivery, { kind: 'live'
     },
   };
 }
+
+const headersOf = (message: OutgoingMessage) => {
+  const headers = unsubscribeHeaders(message);
+  return Object.keys(headers).length ? JSON.stringify(headers) : null;
+};
 
 /** Addresses as the outbox files them: an email in lower case, a phone number as given. */
 export function normaliseRecipient(to: string): string {

@@ -62,6 +62,8 @@ export function parcelState(events: readonly ParcelEvent[]): ParcelState {
     if (meaning.step > step) step = meaning.step;
     if ('resolves' in meaning) open = open.filter((i) => i !== 'probleme');
     if ('incident' in meaning && !open.includes(meaning.incident)) open.push(meaning.incident);
+    // Going back to the sender ends any wait at a point: nobody can collect it there any more.
+    if ('incident' in meaning && meaning.incident === 'retour') waiting = null;
     if ('waiting' in meaning) {
       waiting = { locationId: event.locationId ?? null, since: event.occurredAt };
       // Waiting at a point: the notice has done its job.
@@ -81,4 +83,29 @@ export function parcelState(events: readonly ParcelEvent[]): ParcelState {
     lastEventAt: counted.at(-1)?.occurredAt ?? null,
     events: counted,
   };
+}
+
+/** An event as a carrier's (its id is unique per carrier, not across carriers). */
+export interface CarrierParcelEvent {
+  carrierId: string;
+  eventId: string;
+  code: string;
+  occurredAt: number;
+  locationId: string | null;
+}
+
+/**
+ * The state of stored events from any carriers (each keyed by carrier and
+ * id), with the events it counted, in order, as given.
+ */
+export function stateOfCarrierEvents<E extends CarrierParcelEvent>(events: readonly E[]): { state: ParcelState; counted: E[] } {
+  const key = (e: E) => `${e.carrierId}/${e.eventId}`;
+  const byKey = new Map(events.map((e) => [key(e), e]));
+  const state = parcelState(events.map((e) => ({ eventId: key(e), code: e.code, occurredAt: e.occurredAt, locationId: e.locationId })));
+  return { state, counted: state.events.map((e) => byKey.get(e.eventId)!) };
+}
+
+/** The latest value the counted events give a field (what the carrier said last). */
+export function latestOf<E, K extends keyof E>(counted: readonly E[], field: K): E[K] | null {
+  return counted.findLast((e) => e[field] !== null && e[field] !== undefined)?.[field] ?? null;
 }

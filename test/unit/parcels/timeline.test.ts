@@ -83,3 +83,15 @@ describe('order-proof', () => {
     }));
   });
 });
+
+describe('a return to the sender', () => {
+  it('ends a wait at a point: nothing is left to collect', () => {
+    const state = parcelState([
+      { eventId: 'a', code: 'PC1', occurredAt: 1_000 },
+      { eventId: 'b', code: 'AG1', occurredAt: 2_000, locationId: 'L1' },
+      { eventId: 'c', code: 'RE1', occurredAt: 3_000 },
+    ]);
+    expect(state.waiting).toBeNull();
+    expect(state.incidents).toEqual(['retour']);
+  });
+});
