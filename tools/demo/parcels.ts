@@ -15,7 +15,7 @@
  * parcels, and the first parcels cover every stage in order.
  */
 import type { LocationType } from '../../db/vocabulary';
-import type { Database } from '../../worker/database';
+import { type Database, readOrCreateSetting } from '../../worker/database';
 import { addDays, localParts } from '../../worker/hours/zoned-time';
 import type { CarrierEvent } from '../../worker/parcels/api-schema';
 import { carrierKey, createCarrier } from '../../worker/parcels/carriers';
@@ -285,7 +285,10 @@ export async function seedDemoParcels(db: Database, network: readonly ImportedLo
   const started = performance.now();
   const key = await carrierKey(db, undefined);
   await createCarrier(db, { name: DEMO_CARRIER.name, key, now, id: DEMO_CARRIER.id });
-  const parcels = demoParcels(network, now, count);
+  // The journeys' clock is the first seed's: later starts send the very same events (all duplicates; an
+  // id sent again with other instants would be refused as another content), and complete a stopped seed.
+  const clock = new Date(await readOrCreateSetting(db, 'demo_parcels_clock', () => now.toISOString()));
+  const parcels = demoParcels(network, clock.getTime() > now.getTime() ? now : clock, count);
   const events = parcels.flatMap((p) => p.events);
   const report: SeedReport = { parcels: parcels.length, events: events.length, accepted: 0, duplicate: 0, rejected: 0, rejections: [], ms: 0, parcelsByStage: parcelsByStage(parcels) };
   for (let at = 0; at < events.length; at += SEED_BATCH_SIZE) {
