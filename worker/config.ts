@@ -185,6 +185,12 @@ export const ConfigSchema = v.pipe(
     )),
     /** How many days a parcel waits at each kind of place, as JSON, e.g. {"parcel_locker": 5}; the others keep their defaults. */
     PARCEL_HOLDING_DAYS: v.optional(HoldingDaysSchema),
+    /** Sign-in codes per client address and hour (default 30): the page tests, all from 127.0.0.1, raise it. */
+    SIGN_IN_CODES_PER_CLIENT_PER_HOUR: v.optional(v.pipe(
+      v.string('SIGN_IN_CODES_PER_CLIENT_PER_HOUR must be a whole number'),
+      v.regex(/^[1-9]\d{0,5}$/, 'SIGN_IN_CODES_PER_CLIENT_PER_HOUR must be a whole number from 1 to 999999'),
+      v.transform(Number),
+    )),
     /** Partner keys: requests per key, client and minute. */
     PARTNER_LIMITER: v.optional(limiter('PARTNER_LIMITER')),
     /** Searches without a partner key: per client address and minute. */
@@ -206,6 +212,7 @@ export const ConfigSchema = v.pipe(
     SELECTION_SIGNING_KEY: vars.SELECTION_SIGNING_KEY,
     ACCOUNT_KEY: vars.ACCOUNT_KEY,
     CARRIER_KEY: vars.CARRIER_KEY,
+    signInCodesPerClientPerHour: vars.SIGN_IN_CODES_PER_CLIENT_PER_HOUR,
     holdingDays: (vars.PARCEL_HOLDING_DAYS ?? {}) as Partial<Record<LocationType, number>>,
     SIGN_IN_LIMITER: vars.SIGN_IN_LIMITER,
     PARTNER_LIMITER: vars.PARTNER_LIMITER,
@@ -220,7 +227,7 @@ export const ConfigSchema = v.pipe(
 export type Config = v.InferOutput<typeof ConfigSchema>;
 
 /** The variables the schema reads, and nothing else of the environment. */
-const NAMES = ['DB', 'SITE_ORIGIN', 'SELECTION_SIGNING_KEY', 'ACCOUNT_KEY', 'CARRIER_KEY', 'PARCEL_HOLDING_DAYS', 'PARTNER_LIMITER', 'SEARCH_LIMITER', 'SIGN_IN_LIMITER', ...Object.keys(PUBLICATION_ENTRIES), ...Object.keys(MESSAGES_ENTRIES)];
+const NAMES = ['DB', 'SITE_ORIGIN', 'SELECTION_SIGNING_KEY', 'ACCOUNT_KEY', 'CARRIER_KEY', 'PARCEL_HOLDING_DAYS', 'SIGN_IN_CODES_PER_CLIENT_PER_HOUR', 'PARTNER_LIMITER', 'SEARCH_LIMITER', 'SIGN_IN_LIMITER', ...Object.keys(PUBLICATION_ENTRIES), ...Object.keys(MESSAGES_ENTRIES)];
 
 /** An empty variable (`--var NAME:`) is an unset one. */
 export function variables(env: unknown): Record<string, unknown> {

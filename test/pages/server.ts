@@ -148,7 +148,9 @@ export async function startPageServer(): Promise<PageServer> {
   const child = spawn(
     join(BIN, 'wrangler'),
     // Absolute URLs come from SITE_ORIGIN only (never the Host header): give it the served origin.
-    ['dev', '-c', 'dist/server/wrangler.json', '--persist-to', state, '--port', String(port), '--ip', '127.0.0.1', '--var', `SITE_ORIGIN:${baseUrl}`],
+    ['dev', '-c', 'dist/server/wrangler.json', '--persist-to', state, '--port', String(port), '--ip', '127.0.0.1', '--var', `SITE_ORIGIN:${baseUrl}`,
+      // Every page test signs in from 127.0.0.1: more than the 30 codes an hour one client may ask for.
+      '--var', 'SIGN_IN_CODES_PER_CLIENT_PER_HOUR:1000'],
     { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout?.on('data', (d) => (output += d));

@@ -157,7 +157,8 @@ describe('messages', () => {
     // Quiet hours that ended a minute ago.
     const who = await newCustomer({ start: hhmm(Date.now() - 3 * HOUR), end: hhmm(Date.now() - 60_000) });
     expect((await follow(who, number, '75011')).status).toBe(201);
-    await signed([arrival(number)]);
+    const arrived = arrival(number);
+    await signed([arrived]);
     await vi.waitUntil(async () => (await outboxFor(d1, who.email)).length > 0, { timeout: 15_000, interval: 100 });
     const [message] = await outboxFor(d1, who.email);
     expect(message!.subject).toBe(`Votre colis ${number} vous attend`);
@@ -165,7 +166,7 @@ describe('messages', () => {
     expect(message!.text).toContain(`${SITE}/suivi/${number}`);
 
     // The same events again (a new request), and the cron's round: nothing new.
-    expect(await signed([arrival(number)], new Date(Date.now() - 60_000))).toMatchObject({ accepted: 0, duplicate: 1 });
+    expect(await signed([arrived], new Date(Date.now() - 60_000))).toMatchObject({ accepted: 0, duplicate: 1 });
     await runParcelJobs(db(), { queue, origin: SITE, holdingDays: {} }, new Date());
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await outboxFor(d1, who.email)).toHaveLength(1);

@@ -78,7 +78,7 @@ export async function requestCode(
        AND (SELECT count(*) FROM sign_in_attempts WHERE client_digest = ?4 AND created_at > ?8) < ?10
      RETURNING id`,
   ).bind(attemptId, email, emailDigest, clientDigest, codeMac, input.now.toISOString(), expiresAt, hourAgo,
-    CODES_PER_ADDRESS_PER_HOUR, CODES_PER_CLIENT_PER_HOUR).first<{ id: string }>();
+    CODES_PER_ADDRESS_PER_HOUR, bindings().signInCodesPerClientPerHour ?? CODES_PER_CLIENT_PER_HOUR).first<{ id: string }>();
   if (!inserted) return { ok: false, problem: 'rate_limited' };
   // Attempts older than a day only served the hourly counts.
   await db.delete(signInAttempts).where(lt(signInAttempts.createdAt, new Date(input.now.getTime() - 24 * 3600_000).toISOString()));
