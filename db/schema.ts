@@ -5,7 +5,9 @@
  */
 import { sql } from 'drizzle-orm';
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import type { ExceptionReason, Interval, LocationType, Service, WeeklyRule } from './vocabulary';
+import type {
+  ExceptionReason, HoldStatus, Interval, LocationType, OrderChannel, OrderDelivery, OrderPayment, ProductKind, Service, StockChangeSource, WeeklyRule,
+} from './vocabulary';
 
 /** Every place a customer can go to: offices, agencies, relays, lockers, relay shops. */
 export const locations = sqliteTable(
@@ -312,7 +314,10 @@ export const staffAudit = sqliteTable(
     actorId: text('actor_id').notNull(),
     actorName: text('actor_name').notNull(),
     /** `counter.refused`: a code that opened nothing (counted for the clerk's rate limit). */
-    action: text('action').$type<'counter.open' | 'counter.close' | 'counter.refused' | 'parcel.handover'>().notNull(),
+    action: text('action').$type<
+      | 'counter.open' | 'counter.close' | 'counter.refused' | 'parcel.handover'
+      | 'hold.collected' | 'hold.not_collected' | 'order.counter'
+    >().notNull(),
     locationId: text('location_id'),
     subject: text('subject'),
     at: text('at').notNull(),
@@ -697,4 +702,177 @@ export const parcelFollowFailures = sqliteTable(
     at: integer('at').notNull(),
   },
   (t) => [index('parcel_follow_failures_customer_idx').on(t.customerId, t.at), index('parcel_follow_failures_parcel_idx').on(t.trackingNumber, t.at)],
+);
+
+/**
+ * The catalogue: what the online shop and the counters sell. `sku` is the
+ * stable public id. A product is never deleted: a withdrawn one
+ * (`withdrawnAt`) stays for the history and reorders, which name it.
+ */
+export const products = sqliteTable(
+  'products',
+  {
+    sku: text('sku').primaryKey(),
+    name: text('name').notNull(),
+    kind: text('kind').$type<ProductKind>().notNull(),
+    /** Euro cents, VAT included. */
+    priceCents: integer('price_cents').notNull(),
+    description: text('description').notNull(),
+    soldOnline: integer('sold_online', { mode: 'boolean' }).notNull(),
+    /** Units the online shop can still ship: 0 is "sold out online". */
+    onlineStock: integer('online_stock').notNull().default(0),
+    withdrawnAt: integer('withdrawn_at'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('products_kind_idx').on(t.kind, t.name)],
+);
+export type ProductRow = typeof products.$inferSelect;
+
+/**
+ * What a location holds of a product: the units on its shelf when they
+ * were last counted. Holds (`stock_holds`) are not subtracted here: a held
+ * unit stays on the shelf until it is collected. `version` is the row's
+ * ETag: a count based on an older version is refused (compare-and-set).
+ * `claim` is the random token of the write that last changed the row, so
+ * the other statements of its batch can tell that it won.
+ */
+export const locationStock = sqliteTable(
+  'location_stock',
+  {
+    locationId: text('location_id').notNull(),
+    sku: text('sku').notNull(),
+    quantity: integer('quantity').notNull(),
+    countedAt: integer('counted_at').notNull(),
+    version: integer('version').notNull().default(1),
+    claim: text('claim'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.locationId, t.sku] }), index('location_stock_sku_idx').on(t.sku, t.locationId)],
+);
+
+/**
+ * One location's whole stock sheet: its version moves with every change
+ * of any of its rows, so a feed replacing many counts at once is a
+ * compare-and-set on the sheet (`If-Match`). No row: version 0.
+ */
+export const stockSheets = sqliteTable('stock_sheets', {
+  locationId: text('location_id').primaryKey(),
+  version: integer('version').notNull(),
+  claim: text('claim'),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** Every change of a stock count, with who made it and why (before is null for a first count). */
+export const stockAudit = sqliteTable(
+  'stock_audit',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    locationId: text('location_id').notNull(),
+    sku: text('sku').notNull(),
+    before: integer('before'),
+    after: integer('after').notNull(),
+    source: text('source').$type<StockChangeSource>().notNull(),
+    actorId: text('actor_id').notNull(),
+    actorName: text('actor_name').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('stock_audit_location_idx').on(t.locationId, t.seq)],
+);
+
+/**
+ * Units a customer holds at a location until `expiresAt` (the location's
+ * closing time on its next opening day). A hold is taken by one
+ * conditional insert that counts the other live holds (worker/stock/holds.ts):
+ * live holds never exceed the counted quantity minus the safety stock.
+ */
+export const stockHolds = sqliteTable(
+  'stock_holds',
+  {
+    /** `RSV-…`: the reference the customer gives at the counter. */
+    id: text('id').primaryKey(),
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    locationId: text('location_id').notNull(),
+    sku: text('sku').notNull(),
+    quantity: integer('quantity').notNull(),
+    status: text('status').$type<HoldStatus>().notNull().default('active'),
+    /** The form's one-time key: the same submission twice is one hold. */
+    requestKey: text('request_key').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    /** The morning of the last day: when the reminder is due (after the customer's quiet hours). */
+    remindAt: integer('remind_at').notNull(),
+    remindedAt: integer('reminded_at'),
+    closedAt: integer('closed_at'),
+    /** The staff member who marked it collected or not collected. */
+    closedBy: text('closed_by'),
+  },
+  (t) => [
+    uniqueIndex('stock_holds_request_idx').on(t.customerId, t.requestKey),
+    index('stock_holds_live_idx').on(t.locationId, t.sku, t.status, t.expiresAt),
+    index('stock_holds_customer_idx').on(t.customerId, t.createdAt),
+    index('stock_holds_expiry_idx').on(t.status, t.expiresAt),
+    index('stock_holds_reminder_idx').on(t.status, t.remindAt),
+  ],
+);
+
+/**
+ * An order, placed on the web or at a counter for a recognised customer
+ * (`clerkId`, the office in `locationId`). Lines keep the name and price
+ * they were sold at. `reorderOf` names the order it repeats.
+ */
+export const orders = sqliteTable(
+  'orders',
+  {
+    /** `CMD-…` */
+    id: text('id').primaryKey(),
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    channel: text('channel').$type<OrderChannel>().notNull(),
+    /** The counter's office for a counter order. */
+    locationId: text('location_id'),
+    clerkId: text('clerk_id'),
+    delivery: text('delivery').$type<OrderDelivery>().notNull(),
+    /** The account's address it goes to (a copy: the account may change later). */
+    deliveryAddress: text('delivery_address', { mode: 'json' }).$type<CustomerAddress>(),
+    /** Where it is collected. */
+    collectLocationId: text('collect_location_id'),
+    payment: text('payment').$type<OrderPayment>().notNull(),
+    totalCents: integer('total_cents').notNull(),
+    reorderOf: text('reorder_of'),
+    /** The form's one-time key: the same submission twice is one order. */
+    requestKey: text('request_key').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('orders_request_idx').on(t.customerId, t.requestKey), index('orders_customer_idx').on(t.customerId, t.createdAt)],
+);
+
+export const orderLines = sqliteTable(
+  'order_lines',
+  {
+    orderId: text('order_id').notNull().references(() => orders.id, { onDelete: 'cascade' }),
+    line: integer('line').notNull(),
+    sku: text('sku').notNull(),
+    name: text('name').notNull(),
+    unitPriceCents: integer('unit_price_cents').notNull(),
+    quantity: integer('quantity').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.line] })],
+);
+
+/**
+ * Google Merchant Center's local inventory, one row per location and
+ * product, kept up to date in the same batch as every change of a count
+ * or a hold (worker/stock/inventory-feed.ts): the feed is read from here,
+ * never recomputed whole. `quantity` is what can be sold: counted, less
+ * live holds and the safety stock.
+ */
+export const inventoryFeed = sqliteTable(
+  'inventory_feed',
+  {
+    locationId: text('location_id').notNull(),
+    sku: text('sku').notNull(),
+    quantity: integer('quantity').notNull(),
+    availability: text('availability').$type<'in_stock' | 'limited_availability' | 'out_of_stock'>().notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.locationId, t.sku] }), index('inventory_feed_updated_idx').on(t.updatedAt)],
 );

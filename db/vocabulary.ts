@@ -65,3 +65,36 @@ export const EXCEPTION_REASONS = [
   'other',
 ] as const;
 export type ExceptionReason = (typeof EXCEPTION_REASONS)[number];
+
+/** What a catalogue product is. Codes are stable API values (English). */
+export const PRODUCT_KINDS = [
+  'stamps',
+  'stamp_collection',
+  'prepaid_envelope',
+  'packaging',
+  'collector',
+  'stationery',
+] as const;
+export type ProductKind = (typeof PRODUCT_KINDS)[number];
+
+/**
+ * A hold's life: `active` until the customer collects it (`collected`),
+ * cancels it (`cancelled`), the office marks it not collected
+ * (`not_collected`) or its deadline passes (`expired`, by the cron; an
+ * active hold past its deadline already counts for nothing).
+ */
+export const HOLD_STATUSES = ['active', 'collected', 'cancelled', 'not_collected', 'expired'] as const;
+export type HoldStatus = (typeof HOLD_STATUSES)[number];
+
+/** Where an order was placed, how it reaches the customer, and where its payment stands. */
+export const ORDER_CHANNELS = ['web', 'counter'] as const;
+export type OrderChannel = (typeof ORDER_CHANNELS)[number];
+export const ORDER_DELIVERIES = ['home', 'collect'] as const;
+export type OrderDelivery = (typeof ORDER_DELIVERIES)[number];
+/** `paid_at_counter`: paid at the counter's till; `due`: to pay when collected, or online (not built: decision 72). */
+export const ORDER_PAYMENTS = ['paid_at_counter', 'due'] as const;
+export type OrderPayment = (typeof ORDER_PAYMENTS)[number];
+
+/** What moved a location's stock count. */
+export const STOCK_CHANGE_SOURCES = ['count', 'feed', 'collected', 'counter_order'] as const;
+export type StockChangeSource = (typeof STOCK_CHANGE_SOURCES)[number];

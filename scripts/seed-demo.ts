@@ -29,6 +29,7 @@ import { planImport } from '../tools/imports/plan';
 import { applyImportPlan, loadExisting, unfinishedNetworkWrite } from '../tools/imports/store';
 import { publishLocatorSnapshot } from '../worker/locator/snapshot';
 import { ensureDemoPartner } from '../worker/partners/demo';
+import { seedDemoCatalogue } from '../tools/demo/catalogue';
 import { DEMO_CARRIER, seedDemoParcels } from '../tools/demo/parcels';
 import { openDatabase, PERSIST_DIR } from './local-db';
 
@@ -63,7 +64,9 @@ try {
     process.exitCode = 1;
   } else if (marker?.value === markerValue && !values.force) {
     console.log(`demo network already loaded (${demoRows} locations)`);
-    await seedParcels(generateDemoNetwork(DEMO_SEED, size));
+    const network = generateDemoNetwork(DEMO_SEED, size);
+    await seedCatalogue(network);
+    await seedParcels(network);
   } else if (!marker && demoRows === 0 && existing.length > 0 && !values.force) {
     // Someone loaded the real network into this database: do not mix the demo in unasked.
     console.log(`database holds ${existing.length} open-data locations: demo network not loaded (npm run db:seed -- --force adds it)`);
@@ -93,10 +96,19 @@ try {
       .run();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(`demo network loaded: ${network.length} locations (${plan.inserts.length} new, ${plan.updates.length} updated), with opening hours, in ${seconds} s`);
+    await seedCatalogue(network);
     await seedParcels(network);
   }
 } finally {
   await close();
+}
+
+/** The demo catalogue and the offices' stock, once (a later start keeps what staff and customers changed). */
+async function seedCatalogue(network: ReturnType<typeof generateDemoNetwork>) {
+  const started = performance.now();
+  const report = await seedDemoCatalogue(db, network, new Date());
+  if (report.skipped) console.log(`demo catalogue already loaded (${report.products} products)`);
+  else console.log(`demo catalogue: ${report.products} products, ${report.stockRows} stock counts in offices, in ${((performance.now() - started) / 1000).toFixed(1)} s (try /boutique)`);
 }
 
 /** The demo parcels over the demo network just loaded or found complete. */

@@ -166,6 +166,9 @@ const HoldingDaysSchema = v.pipe(
   ),
 );
 
+/** A location's counted units kept out of holds and the feed unless STOCK_SAFETY_UNITS says otherwise. */
+export const DEFAULT_STOCK_SAFETY_UNITS = 1;
+
 /** Every binding and variable the Worker reads. */
 export const ConfigSchema = v.pipe(
   v.object({
@@ -191,6 +194,12 @@ export const ConfigSchema = v.pipe(
       v.regex(/^[1-9]\d{0,5}$/, 'SIGN_IN_CODES_PER_CLIENT_PER_HOUR must be a whole number from 1 to 999999'),
       v.transform(Number),
     )),
+    /** Units of each product a location keeps out of holds and the feed (default 1): a count is never exact. */
+    STOCK_SAFETY_UNITS: v.optional(v.pipe(
+      v.string('STOCK_SAFETY_UNITS must be a whole number'),
+      v.regex(/^\d{1,3}$/, 'STOCK_SAFETY_UNITS must be a whole number from 0 to 999'),
+      v.transform(Number),
+    )),
     /** Partner keys: requests per key, client and minute. */
     PARTNER_LIMITER: v.optional(limiter('PARTNER_LIMITER')),
     /** Searches without a partner key: per client address and minute. */
@@ -214,6 +223,7 @@ export const ConfigSchema = v.pipe(
     CARRIER_KEY: vars.CARRIER_KEY,
     signInCodesPerClientPerHour: vars.SIGN_IN_CODES_PER_CLIENT_PER_HOUR,
     holdingDays: (vars.PARCEL_HOLDING_DAYS ?? {}) as Partial<Record<LocationType, number>>,
+    stockSafetyUnits: vars.STOCK_SAFETY_UNITS ?? DEFAULT_STOCK_SAFETY_UNITS,
     SIGN_IN_LIMITER: vars.SIGN_IN_LIMITER,
     PARTNER_LIMITER: vars.PARTNER_LIMITER,
     SEARCH_LIMITER: vars.SEARCH_LIMITER,
@@ -227,7 +237,7 @@ export const ConfigSchema = v.pipe(
 export type Config = v.InferOutput<typeof ConfigSchema>;
 
 /** The variables the schema reads, and nothing else of the environment. */
-const NAMES = ['DB', 'SITE_ORIGIN', 'SELECTION_SIGNING_KEY', 'ACCOUNT_KEY', 'CARRIER_KEY', 'PARCEL_HOLDING_DAYS', 'SIGN_IN_CODES_PER_CLIENT_PER_HOUR', 'PARTNER_LIMITER', 'SEARCH_LIMITER', 'SIGN_IN_LIMITER', ...Object.keys(PUBLICATION_ENTRIES), ...Object.keys(MESSAGES_ENTRIES)];
+const NAMES = ['DB', 'SITE_ORIGIN', 'SELECTION_SIGNING_KEY', 'ACCOUNT_KEY', 'CARRIER_KEY', 'PARCEL_HOLDING_DAYS', 'SIGN_IN_CODES_PER_CLIENT_PER_HOUR', 'STOCK_SAFETY_UNITS', 'PARTNER_LIMITER', 'SEARCH_LIMITER', 'SIGN_IN_LIMITER', ...Object.keys(PUBLICATION_ENTRIES), ...Object.keys(MESSAGES_ENTRIES)];
 
 /** An empty variable (`--var NAME:`) is an unset one. */
 export function variables(env: unknown): Record<string, unknown> {

@@ -3,8 +3,9 @@
  * `npm run db:seed` (what `npm start` runs before serving), at full demo
  * size, into a temporary state directory. Then the same, stopped half-way
  * twice (during the locations, then during the hours), and finished by the
- * next run: never a fragment that later starts skip. The demo parcels come
- * last, and a second start adds none.
+ * next run: never a fragment that later starts skip. The demo catalogue
+ * and the offices' stock come next (completed when a start finds them
+ * partial), the demo parcels last, and a second start adds none.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../scripts/local-db';
 import { demoSchedule } from '../../tools/demo/hours';
 import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../../tools/demo/network';
+import { demoCatalogue, demoStock } from '../../tools/demo/catalogue';
 import { DEMO_CARRIER, DEMO_PARCEL_COUNT, demoParcels } from '../../tools/demo/parcels';
 import { localParts } from '../../worker/hours/zoned-time';
 
@@ -88,6 +90,53 @@ async function parcelCounts(env: NodeJS.ProcessEnv): Promise<{ parcels: number; 
   }
 }
 
+interface CatalogueCounts {
+  products: number;
+  stock: number;
+  units: number;
+  sheets: number;
+  feed: number;
+  /** Feed rows whose sellable quantity is not the count less the default safety unit. */
+  feedWrong: number;
+}
+
+async function catalogueCounts(env: NodeJS.ProcessEnv): Promise<CatalogueCounts> {
+  const { db, close } = await openDatabase({ persistTo: env.GUICHET_STATE });
+  try {
+    return (await db.$client.prepare(
+      `select (select count(*) from products) as products, (select count(*) from location_stock) as stock,
+              (select coalesce(sum(quantity), 0) from location_stock) as units,
+              (select count(*) from stock_sheets) as sheets, (select count(*) from inventory_feed) as feed,
+              (select count(*) from inventory_feed f join location_stock s using (location_id, sku) where f.quantity <> max(0, s.quantity - 1)) as feedWrong`,
+    ).first<CatalogueCounts>())!;
+  } finally {
+    await close();
+  }
+}
+
+/** What the demo catalogue and stock hold, counted from the generators. */
+function expectedCatalogue(): CatalogueCounts {
+  const network = generateDemoNetwork(DEMO_SEED, DEMO_SIZE);
+  const stock = demoStock(network, demoCatalogue(), new Date());
+  return {
+    products: demoCatalogue().length, stock: stock.length, units: stock.reduce((n, r) => n + r.quantity, 0),
+    sheets: new Set(stock.map((r) => r.locationId)).size, feed: stock.length, feedWrong: 0,
+  };
+}
+
+async function damageCatalogue(env: NodeJS.ProcessEnv) {
+  const { db, close } = await openDatabase({ persistTo: env.GUICHET_STATE });
+  try {
+    // What a seed stopped during the stock leaves: part of the rows, no marker.
+    await db.$client.batch([
+      db.$client.prepare(`delete from location_stock where rowid % 3 = 0`),
+      db.$client.prepare(`delete from settings where name = 'demo_catalogue'`),
+    ]);
+  } finally {
+    await close();
+  }
+}
+
 /** What a complete demo network holds, counted from the generator, not from the database code. */
 function expectedCounts(today: Date): Counts {
   const network = generateDemoNetwork(DEMO_SEED, DEMO_SIZE);
@@ -109,6 +158,12 @@ describe('first start at full demo size', () => {
     const expected = [expectedCounts(started), expectedCounts(new Date())];
     expect(expected).toContainEqual(found);
 
+    // Then the catalogue and the offices' stock, with the local inventory feed derived from it.
+    expect(output).toMatch(/demo catalogue: \d+ products, \d+ stock counts in offices/);
+    const catalogue = expectedCatalogue();
+    expect(catalogue.products).toBeGreaterThanOrEqual(180);
+    expect(await catalogueCounts(env)).toEqual(catalogue);
+
     // Then the demo parcels, through the ingestion: every event stored once, and a second start adds none.
     const events = demoParcels(generateDemoNetwork(DEMO_SEED, DEMO_SIZE), started).reduce((n, p) => n + p.events.length, 0);
     expect(output).toContain(`demo parcels: ${DEMO_PARCEL_COUNT} parcels, ${events} events (try /suivi/`);
@@ -118,7 +173,15 @@ describe('first start at full demo size', () => {
     const again = npm('db:seed', env);
     expect(again).toMatch(/demo network already loaded \(30001 locations\)/);
     expect(again).toContain(`demo parcels: 0 new, ${events} already there, 0 rejected`);
+    expect(again).toMatch(/demo catalogue already loaded/);
     expect(await parcelCounts(env)).toEqual({ parcels: DEMO_PARCEL_COUNT, events });
+
+    // A catalogue seed stopped half-way is completed by the next start.
+    await damageCatalogue(env);
+    expect((await catalogueCounts(env)).stock).toBeLessThan(catalogue.stock);
+    const completed = npm('db:seed', env);
+    expect(completed).toMatch(/demo catalogue: \d+ products/);
+    expect(await catalogueCounts(env)).toEqual(catalogue);
   }, 400_000);
 
   it('completes a seed stopped during the locations, then during the hours', async () => {

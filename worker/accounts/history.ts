@@ -27,6 +27,12 @@ export const HISTORY_LABELS = {
   'parcel.message': 'Message envoyé sur un colis',
   'parcel.claim': 'Réclamation ouverte : colis livré mais pas reçu',
   'parcel.handed_over': 'Colis remis',
+  'hold.reserved': 'Article réservé en bureau',
+  'hold.cancelled': 'Réservation annulée',
+  'hold.collected': 'Réservation retirée',
+  'hold.not_collected': 'Réservation non retirée',
+  'hold.expired': 'Réservation expirée',
+  'order.placed': 'Commande passée',
 } as const;
 export type HistoryKind = keyof typeof HISTORY_LABELS;
 
