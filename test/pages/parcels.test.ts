@@ -73,7 +73,7 @@ describe('a parcel waiting at an office', () => {
     expect(page.status).toBe(200);
     expect(page.html).toContain(`<title>Suivi du colis ${waiting.number} – Guichet</title>`);
     expect(page.html).toContain('<meta name="robots" content="noindex">');
-    expect(page.headers.get('cache-control')).toBe('no-cache');
+    expect(page.headers.get('cache-control')).toBe('public, no-cache');
     expect(page.headers.get('etag')).toBeTruthy();
     expect(page.html).toContain(`href="${office.path}"`);
     const text = textOf(page.html);

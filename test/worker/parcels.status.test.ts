@@ -226,7 +226,7 @@ describe('a parcel on its way', () => {
     await journey(number, [['PC1', 6]]);
     const first = await read(number);
     await first.text();
-    expect(first.headers.get('cache-control')).toBe('no-cache');
+    expect(first.headers.get('cache-control')).toBe('public, no-cache');
     const etag = first.headers.get('etag')!;
     expect(etag).toBeTruthy();
     expect((await request(`/api/v1/parcels/${number}`, { headers: { 'if-none-match': etag } })).status).toBe(304);

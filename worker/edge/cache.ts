@@ -5,9 +5,11 @@
  * session, and says on every response what it cost (`Server-Timing`).
  *
  * A key is the address plus the versions its content depends on
- * (versions.ts), so a change purges exactly what it touches: the next
- * request asks for a key nobody has stored. Old entries are never read
- * again and expire on their own.
+ * (versions.ts), and for an answer about one row (a parcel) the state that
+ * row is at, read per request by the plan's lookup (resources.ts), so a
+ * change purges exactly what it touches: the next request asks for a key
+ * nobody has stored. Old entries are never read again and expire on their
+ * own.
  *
  * Never cached: anything but GET/HEAD, any request with credentials
  * (`Authorization`, a cookie) or a partner's key or `Origin`, and any answer
@@ -21,7 +23,7 @@ import { bookmarkOf, hasCredentials, hasStaffSession, STAFF_BOOKMARK_COOKIE, STA
 import { BUILD_ID } from './build';
 import { meteredD1, serverTiming } from './meter';
 import { edgePlan, type EdgePlan } from './resources';
-import { inScope, newScope, type RequestScope, sessionBookmark } from './scope';
+import { inScope, newScope, type RequestScope, scopedD1, sessionBookmark } from './scope';
 import { edgeVersions, noteWrite, refreshInBackground, versionsBookmark, versionTag, type VersionSource } from './versions';
 
 type Handler = (request: Request, env: unknown, ctx: ExecutionContext) => Response | Promise<Response>;
@@ -66,7 +68,20 @@ export function withEdgeCache(handler: Handler) {
       }
       // Public reads start no older than the versions the key names.
       if (versions.bookmark) scope.start = versions.bookmark;
-      const key = `${config.SITE_ORIGIN}/.edge/${BUILD_ID}/${versionTag(versions, plan.scope)}${url.pathname}${sortedQuery(url)}`;
+      let tag = versionTag(versions, plan.scope);
+      if (plan.lookup) {
+        let found;
+        try {
+          // On the request's own session: the answer, if computed, reads from the state the key names, or a later one.
+          found = await plan.lookup(scopedD1(scope, binding));
+        } catch (error) {
+          console.error('edge lookup', String(error));
+          found = undefined;
+        }
+        if (!found) return finish(await handler(request, env, ctx), 'bypass', scope);
+        tag = `${versionTag(versions, { ...plan.scope, ...found.scope })}.${found.tag}`;
+      }
+      const key = `${config.SITE_ORIGIN}/.edge/${BUILD_ID}/${tag}${url.pathname}${sortedQuery(url)}`;
       const cache = edgeCache();
       const stored = await cache.match(key);
       if (stored) return await fromCache(stored, request, scope);

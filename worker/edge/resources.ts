@@ -4,15 +4,36 @@
  * API answers that are the same for everyone, each with what its content
  * depends on (the part of the key that moves when that changes) and how
  * long it may be kept when the answer does not say.
+ *
+ * Most depend only on versions every isolate keeps (versions.ts). An
+ * answer about one row among millions (a parcel) names its own
+ * dependencies instead: a lookup, one indexed query the edge layer runs
+ * per request on the request's own D1 session, that answers what the
+ * row's state is at (and which versions it also depends on), or that the
+ * request must reach the app uncached.
  */
 import { findDepartment } from '../locations/departments';
 import { idFromLocationSlug } from '../locations/names';
+import { parseTrackingNumber } from '../parcels/tracking-number';
 import type { VersionScope } from './versions';
 
 export interface EdgePlan {
   scope: VersionScope;
   /** Seconds kept when the answer names no `Guichet-Fresh-Until`. */
   ttl: number;
+  /**
+   * What this one answer depends on, read per request through the
+   * request's metered D1 session (its cost shows in `Server-Timing`);
+   * undefined: nothing to keep (the app answers, e.g. a 404).
+   */
+  lookup?: (d1: D1Database) => Promise<EdgeDependency | undefined>;
+}
+
+/** What a lookup found: a state to name in the key, and versions the answer also depends on. */
+export interface EdgeDependency {
+  /** Letters, digits, `.` and `-`: it goes into the key as it is. */
+  tag: string;
+  scope?: VersionScope;
 }
 
 const DAY = 86_400;
@@ -24,6 +45,28 @@ const DAY = 86_400;
 export const SEARCH_EDGE_TTL = 10;
 /** Time-dependent answers that did not say until when they hold. */
 const TIME_DEPENDENT_TTL = 60;
+/** The shop's pages show prices and online stock, which no version follows: kept a minute. */
+const CATALOGUE_EDGE_TTL = 60;
+/** A product page or API answer, and where to get it (offices' counts and holds move: kept as briefly as a search). */
+const PRODUCT = /^\/(?:boutique|api\/v1\/products)\/([A-Z0-9][A-Z0-9-]{1,30}[A-Z0-9])(\/availability)?$/;
+
+/** A parcel's page and API answer, at the canonical spelling of its number (another spelling is the app's 301 or an uncached 200). */
+const PARCEL = /^\/(?:suivi|api\/v1\/parcels)\/([A-Z0-9]{13})$/;
+
+/**
+ * What a parcel's answer depends on: its events (`event_total` is counted
+ * in the transaction that adds them) and its stored state (`event_count`
+ * moves with it: where it waits), and, while it waits at a place, that
+ * place's hours (the answer shows them and the deadline they set). No
+ * row: no event yet, the app answers 404, which is never kept.
+ */
+async function parcelDependency(d1: D1Database, trackingNumber: string): Promise<EdgeDependency | undefined> {
+  const row = await d1.prepare('select event_total, event_count, waiting_location_id from parcels where tracking_number = ?')
+    .bind(trackingNumber).first<{ event_total: number; event_count: number; waiting_location_id: string | null }>();
+  if (!row) return undefined;
+  const tag = `p${row.event_total}-${row.event_count}`;
+  return row.waiting_location_id ? { tag, scope: { location: row.waiting_location_id } } : { tag };
+}
 
 const LOCATION_API = /^\/api\/v1\/locations\/([A-Za-z0-9]{1,32})(\/hours|\/status|\/hours\/google)?$/;
 const DEPARTMENT_SITEMAP = /^\/sitemaps\/departement-([0-9a-zA-Z]{2,3})\.xml$/;
@@ -47,7 +90,12 @@ export function edgePlan(url: URL): EdgePlan | undefined {
     case '/recherche':
     case '/api/v1/locations/search':
       return { scope: {}, ttl: SEARCH_EDGE_TTL };
+    case '/boutique':
+    case '/api/v1/products':
+      return { scope: {}, ttl: CATALOGUE_EDGE_TTL };
   }
+  const product = PRODUCT.exec(path);
+  if (product) return product[2] || (path.startsWith('/boutique') && url.search) ? { scope: {}, ttl: SEARCH_EDGE_TTL } : { scope: {}, ttl: CATALOGUE_EDGE_TTL };
   if (/^\/(departements|communes)\/[^/]+$/.test(path)) return { scope: {}, ttl: DAY };
   const office = /^\/bureaux\/([^/]+)$/.exec(path);
   if (office) {
@@ -59,6 +107,14 @@ export function edgePlan(url: URL): EdgePlan | undefined {
     const id = api[1].toUpperCase();
     // The location itself does not depend on the time; its hours and status do.
     return { scope: { location: id }, ttl: api[2] ? TIME_DEPENDENT_TTL : DAY };
+  }
+  const parcel = PARCEL.exec(path);
+  if (parcel) {
+    const number = parcel[1];
+    const parsed = parseTrackingNumber(number);
+    // A malformed number (a wrong check digit) is the app's 400, never kept.
+    if (!parsed.ok || parsed.number !== number) return undefined;
+    return { scope: {}, ttl: TIME_DEPENDENT_TTL, lookup: (d1) => parcelDependency(d1, number) };
   }
   const sitemap = DEPARTMENT_SITEMAP.exec(path);
   if (sitemap) {

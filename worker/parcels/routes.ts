@@ -9,7 +9,7 @@ import { describeRoute, resolver } from 'hono-openapi';
 import * as v from 'valibot';
 import { bindings, database } from '../env';
 import { sha256 } from '../http/crypto';
-import { PRIVATE_NO_STORE } from '../http/headers';
+import { FRESH_UNTIL_HEADER, PRIVATE_NO_STORE } from '../http/headers';
 import { invalidRequest, Problem } from '../http/problem';
 import { validate } from '../http/validate';
 import { ProblemSchema } from '../locations/api-schema';
@@ -22,7 +22,7 @@ import { notifyChanges } from './jobs';
 import { presentParcel, ParcelStatusSchema } from './present';
 import { parseSignatureHeader, SIGNATURE_HEADER, signatureMatches, timestampProblem } from './signature';
 import { parseTrackingNumber } from './tracking-number';
-import { parcelStatus, UNKNOWN_PARCEL_EXPLANATION } from './view';
+import { parcelStatus, TRACKING_CACHE, UNKNOWN_PARCEL_EXPLANATION } from './view';
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: resolver(ProblemSchema) } } });
 
@@ -161,7 +161,7 @@ export const parcelRoutes = new Hono()
     summary: 'Le suivi d’un colis',
     description: 'La Poste’s five steps with the current one, open incidents, every event (French label, instant), the estimated delivery as a range of dates '
       + 'with its confidence, and, when the parcel waits at an office, relay or locker, that place and the last moment to collect it (a closing time of the place). '
-      + 'Nothing personal: anyone holding the number reads this. Events arrive at any time: `Cache-Control: no-cache`, revalidate with the `ETag`.',
+      + 'Nothing personal: anyone holding the number reads this. Events arrive at any time: `Cache-Control: public, no-cache`, revalidate with the `ETag`.',
     responses: {
       200: { description: 'The parcel’s status', content: { 'application/json': { schema: resolver(ParcelStatusSchema) } } },
       400: problem('The tracking number is malformed (an S10 number such as RB123456785FR with its check digit, or a 13-character Colissimo number); `invalid_params` says what is wrong'),
@@ -175,8 +175,10 @@ export const parcelRoutes = new Hono()
       if (status.problem === 'invalid') throw invalidRequest([{ name: 'tracking_number', reason: status.reason }]);
       throw new Problem('not-found', `Aucun événement pour le colis ${status.number}. ${UNKNOWN_PARCEL_EXPLANATION}`);
     }
-    // Not kept by the edge cache (worker/edge/resources.ts does not list it): a browser revalidates with the ETag every time.
-    c.header('cache-control', 'no-cache');
+    // The edge cache keeps it under the parcel's event count and its waiting place's hours (worker/edge/resources.ts), until its words
+    // change with the clock; a browser revalidates with the ETag every time, and an unknown number (404) is never kept.
+    c.header('cache-control', TRACKING_CACHE);
+    c.header(FRESH_UNTIL_HEADER, status.view.holdsUntil.toISOString());
     return c.json(presentParcel(status.view));
   },
 );

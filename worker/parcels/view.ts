@@ -10,15 +10,17 @@
  *
  * Public by design: anyone holding a tracking number reads this, so it
  * shows nothing personal (no name, no postcode, no shelf slot); the places
- * it names are the network's public locations.
+ * it names are the network's public locations. Words such as « demain »,
+ * « aujourd’hui » and « ouvert jusqu’à 17:30 » hold until a known instant
+ * (`holdsUntil`), which tells the edge cache how long it may keep them.
  */
 import type { LocationRow } from '../../db/schema';
 import type { Database } from '../database';
 import { bindings } from '../env';
 import { calendar, statusAt } from '../hours/engine';
 import { EXCEPTION_REASON_LABELS, type CalendarDay } from '../hours/model';
-import { DAY_NAMES, describeStatus, wallClock } from '../hours/present';
-import { civilFromDays, localParts, MINUTES_PER_DAY, parseDay, parseTime, weekdayOfDay } from '../hours/zoned-time';
+import { DAY_NAMES, describeStatus, statusHoldsUntil, wallClock } from '../hours/present';
+import { addDays, civilFromDays, instantAt, localParts, MINUTES_PER_DAY, parseDay, parseTime, weekdayOfDay } from '../hours/zoned-time';
 import { LOCATION_TYPE_LABELS, type LocationType } from '../locations/catalog';
 import { locationPath } from '../locations/present';
 import { listLocationsByIds } from '../locations/queries';
@@ -141,6 +143,13 @@ export interface ParcelView {
   unknownCodes: string[];
   /** The latest event's instant. */
   lastEventAt: Date;
+  /**
+   * Until when this view stays true as it is worded, unless an event or
+   * the waiting place's hours change: the next local midnight of every zone
+   * it speaks in, the waiting place's next opening, closing or "closing
+   * soon", the deadline, and at most {@link VIEW_HOLDS_AT_MOST_MS} ahead.
+   */
+  holdsUntil: Date;
 }
 
 export type ParcelStatus =
@@ -151,6 +160,23 @@ export type ParcelStatus =
 /** Shown when a well-formed number has no event yet (the API's 404 and the page's). */
 export const UNKNOWN_PARCEL_EXPLANATION =
   'Un colis apparaît ici après sa première prise en charge par le transporteur : si vous venez de le déposer, réessayez dans quelques heures.';
+
+/**
+ * The longest a view is taken to hold: what it says is worked out from
+ * the events and the clock, and anything time-dependent missed in
+ * {@link ParcelView.holdsUntil} is then wrong for 10 minutes at most.
+ */
+export const VIEW_HOLDS_AT_MOST_MS = 10 * 60_000;
+
+/**
+ * The `Cache-Control` of a parcel's page and API answer: shared (the edge
+ * keeps it, see worker/edge/resources.ts), but a browser asks again each
+ * time (with the ETag), since events arrive at any moment.
+ */
+export const TRACKING_CACHE = 'public, no-cache';
+
+/** The next local midnight in `zone` after `now`. */
+const nextMidnight = (now: Date, zone: string) => instantAt(addDays(localParts(now, zone).date, 1), '00:00', zone).getTime();
 
 /** Hours shown for a waiting parcel: the longest default holding period (15 days) and today. */
 const MAX_DAYS_SHOWN = 16;
@@ -284,10 +310,17 @@ export async function parcelStatus(db: Database, text: string, now: Date, holdin
     now,
   });
 
+  // Dates are worded in each event's zone (the year shown or not), the destination's ("today", the estimate) and Paris by default.
+  const zones = new Set([DEFAULT_TIME_ZONE, timeZone, ...events.map((e) => e.timeZone)]);
+  const holds = [now.getTime() + VIEW_HOLDS_AT_MOST_MS, ...[...zones].map((zone) => nextMidnight(now, zone))];
+
   let collection: CollectionView | null = null;
   if (point) {
     const zone = point.location.timeZone;
     const status = statusAt(point.schedule, now);
+    // Its status sentence (and its own midnight), and the moment it becomes overdue.
+    holds.push(statusHoldsUntil(status, now, zone).getTime());
+    if (point.deadline && point.deadline.deadline.getTime() > now.getTime()) holds.push(point.deadline.deadline.getTime());
     const hasHours = point.schedule.weekly.length > 0 || point.schedule.exceptions.length > 0;
     const today = localParts(now, zone).date;
     const deadline = point.deadline;
@@ -347,6 +380,7 @@ export async function parcelStatus(db: Database, text: string, now: Date, holdin
       collection,
       unknownCodes: state.unknownCodes,
       lastEventAt: new Date(state.lastEventAt!),
+      holdsUntil: new Date(Math.max(now.getTime(), Math.min(...holds))),
     },
   };
 }
