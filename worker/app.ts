@@ -17,12 +17,18 @@ import { accountRoutes } from './accounts/routes';
 import { hoursFeedRoutes, locationHoursRoutes } from './hours/routes';
 import { locationRoutes } from './locations/routes';
 import { locatorRoutes } from './locator/routes';
+import { productRoutes } from './catalogue/routes';
+import { accountOrderRoutes, counterOrderRoutes } from './orders/routes';
 import { accountParcelRoutes } from './parcels/account-routes';
 import { ONE_CLICK_PATH, oneClickUnsubscribe } from './parcels/one-click';
 import { parcelRoutes } from './parcels/routes';
 import { selectionRoutes } from './partners/selection-routes';
 import { publicationRoutes } from './publication/routes';
 import { sitemapRoutes } from './sitemap/routes';
+import { availabilityRoutes } from './stock/availability';
+import { accountHoldRoutes, staffHoldRoutes } from './stock/hold-routes';
+import { inventoryFeedRoutes } from './stock/inventory-routes';
+import { stockStaffRoutes } from './stock/staff-routes';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -63,12 +69,19 @@ export function createApp(): Hono {
   const api = new Hono()
     .route('/v1/locations', locatorRoutes)
     .route('/v1/locations', locationHoursRoutes)
+    .route('/v1/locations', stockStaffRoutes)
+    .route('/v1/locations', staffHoldRoutes)
     .route('/v1/locations', locationRoutes)
     .route('/v1/hours', hoursFeedRoutes)
     .route('/v1/selections', selectionRoutes)
     .route('/v1/parcels', parcelRoutes)
+    .route('/v1/products', productRoutes)
+    .route('/v1/products', availabilityRoutes)
+    .route('/v1/counter', counterOrderRoutes)
     .route('/v1/account/passkeys', passkeyRoutes)
     .route('/v1/account/parcels', accountParcelRoutes)
+    .route('/v1/account/reservations', accountHoldRoutes)
+    .route('/v1/account/orders', accountOrderRoutes)
     .route('/v1/account', accountRoutes);
   app.route('/api', api);
   app.get(
@@ -97,6 +110,7 @@ export function createApp(): Hono {
   });
 
   app.route('/', sitemapRoutes);
+  app.route('/', inventoryFeedRoutes);
   // RFC 8058: mail clients' one-click POST carries no Origin, which Astro refuses; answered here, before the pages.
   app.post(ONE_CLICK_PATH, oneClickUnsubscribe());
   // What is left are the pages (site/fetch.ts mounts them next): GET and HEAD, POST on forms.

@@ -15,6 +15,7 @@ import { deliverBatch, transportFor } from './messages/use-cases';
 import { runParcelJobs } from './parcels/jobs';
 import { runPublication } from './publication/job';
 import { configuredPublication } from './publication/targets';
+import { runHoldJobs } from './stock/jobs';
 
 export default {
   // The edge cache and each request's D1 session sit in front of Astro's pipeline.
@@ -45,6 +46,12 @@ export default {
       runParcelJobs(db, { queue: config.messages.queue, origin: config.SITE_ORIGIN, holdingDays: config.holdingDays }, new Date())
         .then((report) => console.log('parcels', JSON.stringify(report)))
         .catch((error) => console.error('parcels jobs failed:', error instanceof Error ? error.message : String(error))),
+    );
+    // Stock holds: expired ones marked (bookkeeping: a hold past its deadline already counts for nothing), reminders of the last day.
+    ctx.waitUntil(
+      runHoldJobs(db, new Date(), { queue: config.messages.queue, origin: config.SITE_ORIGIN, safety: config.stockSafetyUnits })
+        .then((report) => console.log('holds', JSON.stringify(report)))
+        .catch((error) => console.error('hold jobs failed:', error instanceof Error ? error.message : String(error))),
     );
   },
   // Outgoing messages (worker/messages): into the outbox locally, by email and SMS when live.

@@ -7,7 +7,7 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import * as v from 'valibot';
 import {
-  counterCodes, counterSessions, customerFavourites, customerHistory, customerParcels, customers, customerSessions, outbox, passkeys,
+  counterCodes, counterSessions, customerFavourites, customerHistory, customerParcels, customers, customerSessions, orderLines, orders, outbox, passkeys, stockHolds,
   signInAttempts, staffAudit, webauthnChallenges, type CustomerAddress, type CustomerRow,
 } from '../../db/schema';
 import type { QueueProducer } from '../config';
@@ -122,7 +122,7 @@ export async function updatePreferences(
 /** Everything Guichet holds about the customer, as one JSON document (GDPR art. 15 and 20). */
 export async function exportAccount(db: Database, customer: CustomerRow, now: Date) {
   await historyInsert(db, { customerId: customer.id, kind: 'data.exported', at: now, where: web });
-  const [sessions, keys, visits, parcels] = await db.batch([
+  const [sessions, keys, visits, parcels, holds, orderRows, lines] = await db.batch([
     db.select({ created_at: customerSessions.createdAt, last_seen_at: customerSessions.lastSeenAt, expires_at: customerSessions.expiresAt, method: customerSessions.method })
       .from(customerSessions).where(eq(customerSessions.customerId, customer.id)).orderBy(asc(customerSessions.createdAt)),
     db.select({ id: passkeys.id, name: passkeys.name, created_at: passkeys.createdAt, last_used_at: passkeys.lastUsedAt })
@@ -132,7 +132,19 @@ export async function exportAccount(db: Database, customer: CustomerRow, now: Da
     // The parcels followed (issue 10), read from the table: accounts does not import the parcels capability.
     db.select({ tracking_number: customerParcels.trackingNumber, added_at: customerParcels.addedAt })
       .from(customerParcels).where(eq(customerParcels.customerId, customer.id)).orderBy(asc(customerParcels.addedAt)),
+    // Holds and orders (issue 11), likewise read from their tables.
+    db.select({
+      id: stockHolds.id, sku: stockHolds.sku, location_id: stockHolds.locationId, quantity: stockHolds.quantity, status: stockHolds.status,
+      created_at: stockHolds.createdAt, expires_at: stockHolds.expiresAt, closed_at: stockHolds.closedAt,
+    }).from(stockHolds).where(eq(stockHolds.customerId, customer.id)).orderBy(asc(stockHolds.createdAt)),
+    db.select({
+      id: orders.id, channel: orders.channel, location_id: orders.locationId, delivery: orders.delivery, delivery_address: orders.deliveryAddress,
+      collect_location_id: orders.collectLocationId, payment: orders.payment, total_cents: orders.totalCents, reorder_of: orders.reorderOf, created_at: orders.createdAt,
+    }).from(orders).where(eq(orders.customerId, customer.id)).orderBy(asc(orders.createdAt)),
+    db.select({ order_id: orderLines.orderId, sku: orderLines.sku, name: orderLines.name, unit_price_cents: orderLines.unitPriceCents, quantity: orderLines.quantity })
+      .from(orderLines).innerJoin(orders, eq(orders.id, orderLines.orderId)).where(eq(orders.customerId, customer.id)).orderBy(asc(orderLines.orderId), asc(orderLines.line)),
   ]);
+  const instant = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   const favourites = await favouritesOf(db, customer.id);
   const history = await historyOf(db, customer.id, 10_000);
   return {
@@ -150,6 +162,8 @@ export async function exportAccount(db: Database, customer: CustomerRow, now: Da
     passkeys: keys,
     counter_visits: visits,
     parcels,
+    reservations: holds.map((h) => ({ ...h, created_at: instant(h.created_at), expires_at: instant(h.expires_at), closed_at: instant(h.closed_at) })),
+    orders: orderRows.map((o) => ({ ...o, created_at: instant(o.created_at), lines: lines.filter((l) => l.order_id === o.id).map(({ order_id: _, ...line }) => line) })),
     history: history.map((h) => ({ at: h.at, what: h.label, where: h.where, channel: h.channel, location_id: h.locationId, detail: h.detail })),
   };
 }

@@ -20,9 +20,11 @@ export const EVENTS_BODY_LIMIT = 512 * 1024;
 
 const BULK_PATH = '/api/v1/hours/bulk-exceptions';
 const EVENTS_PATH = '/api/v1/parcels/events';
+/** A location's stock sheet as a feed: up to 5,000 rows of CSV or JSON (about 60 bytes each with their counting instant). */
+const STOCK_FEED_PATH = /^\/api\/v1\/locations\/[^/]+\/stock$/;
 
 export function bodyCap(path: string): number {
-  if (path === BULK_PATH) return BULK_BODY_LIMIT;
+  if (path === BULK_PATH || STOCK_FEED_PATH.test(path)) return BULK_BODY_LIMIT;
   if (path === EVENTS_PATH) return EVENTS_BODY_LIMIT;
   return path.startsWith('/api/') ? API_BODY_LIMIT : FORM_BODY_LIMIT;
 }
@@ -54,14 +56,19 @@ const FORM_PAGES = new Set([
   '/compte/colis', '/suivi/alertes', '/suivi/alertes/confirmation', '/suivi/alertes/desabonnement',
   // Parcels at the counter (handover) and "livré mais pas reçu" claims.
   '/staff/colis', '/compte/colis/reclamation',
+  // Stock (issue 11): counts, holds handed over at the counter, the customer's holds, the counter's orders.
+  '/staff/stock', '/staff/retraits', '/staff/catalogue', '/compte/reservations', '/compte/commandes',
 ]);
+/** Form pages with a part of their address that varies: reserve or order a product, reorder. */
+const FORM_PAGE_PATTERNS = [/^\/boutique\/[^/]+\/(reserver|commander)$/, /^\/compte\/commandes\/[^/]+\/recommander$/];
+const isFormPage = (path: string) => FORM_PAGES.has(path) || FORM_PAGE_PATTERNS.some((pattern) => pattern.test(path));
 
 /**
  * For what the API and sitemaps did not answer (the pages): GET and HEAD,
  * plus POST on form pages; anything else is a 405 naming the admitted methods.
  */
 export const pageMethods = (): MiddlewareHandler => (c, next) => {
-  const allow = FORM_PAGES.has(c.req.path.replace(/\/$/, '')) ? 'GET, HEAD, POST' : 'GET, HEAD';
+  const allow = isFormPage(c.req.path.replace(/\/$/, '')) ? 'GET, HEAD, POST' : 'GET, HEAD';
   if (allow.split(', ').includes(c.req.method)) return next();
   return Promise.resolve(methodNotAllowed(allow)(c));
 };

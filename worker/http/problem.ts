@@ -21,6 +21,7 @@ export const PROBLEM_TYPES = {
   conflict: { status: 409, title: 'La requête contredit l’état de la ressource.' },
   'precondition-failed': { status: 412, title: 'La ressource a changé depuis votre lecture.' },
   'payload-too-large': { status: 413, title: 'Corps de requête trop volumineux.' },
+  unprocessable: { status: 422, title: 'La requête contredit une requête précédente de même clé.' },
   'precondition-required': { status: 428, title: 'En-tête If-Match requis.' },
   'too-many-requests': { status: 429, title: 'Trop de requêtes.' },
   internal: { status: 500, title: 'Erreur interne.' },
@@ -35,6 +36,8 @@ export class Problem extends Error {
     readonly detail: string,
     readonly invalidParams: InvalidParam[] = [],
     readonly headers: Record<string, string> = {},
+    /** RFC 9457 extension members the client can act on (`alternatives`, `current_version`…); never personal data. */
+    readonly members: Record<string, unknown> = {},
   ) {
     super(detail);
   }
@@ -51,6 +54,7 @@ export class Problem extends Error {
       detail: this.detail,
       ...(instance ? { instance } : {}),
       ...(this.invalidParams.length ? { invalid_params: this.invalidParams } : {}),
+      ...this.members,
     };
     return new Response(JSON.stringify(body), {
       status: this.status,

@@ -24,8 +24,24 @@ import { type CommunePlace, gazetteer, type Gazetteer, type Place, type Placemen
 import { formatDistance } from './search-request';
 import { classifyQuery, closeEnough } from './text';
 
+/**
+ * A condition read from the database for a chunk of candidates at once,
+ * nearest first (e.g. "holds this product", worker/stock/availability.ts):
+ * the candidates it answers for qualify, each with what was found for it.
+ * It is applied before the opening filters, so an empty answer can say
+ * which of the two left it empty.
+ */
+export interface CandidateFilter<T> {
+  /** Reads one chunk (at most 200 ids); the ids missing from the answer do not qualify. */
+  read: (ids: string[]) => Promise<Map<string, T>>;
+  /** The explanation, in French, when no candidate within the radius passes it. */
+  noneWithin: string;
+  /** "3 bureaux l’ont en stock dans un rayon de 5 km": the candidates that passed it, for an answer the opening filters emptied. */
+  passed: (count: number, within: string) => string;
+}
+
 /** Where to search and what qualifies; see `search-request.ts` for how each door fills it in. */
-export interface SearchInput {
+export interface SearchInput<T = never> {
   /** Coordinates win over `q` when both are given. */
   near?: Point;
   q?: string;
@@ -41,6 +57,8 @@ export interface SearchInput {
   openAt?: Date;
   openSaturday?: boolean;
   now: Date;
+  /** A condition read per chunk of candidates; none by default (the locator's own doors pass none). */
+  holding?: CandidateFilter<T>;
 }
 
 export interface Choice extends Point {
@@ -69,17 +87,19 @@ export type Resolution =
   | { kind: 'names'; matches: number }
   | { kind: 'unknown'; query: string };
 
-export interface SearchResult {
+export interface SearchResult<T = never> {
   place: Place;
   distance: number;
   status: Status;
   summary: string;
+  /** What the input's `holding` filter found for this place (absent without one). */
+  held?: T;
 }
 
-export interface SearchOutput {
+export interface SearchOutput<T = never> {
   center: Point | null;
   resolution: Resolution;
-  results: SearchResult[];
+  results: SearchResult<T>[];
   hasMore: boolean;
   /** Why the answer is empty, in French; null when there are results. */
   explanation: string | null;
@@ -87,6 +107,8 @@ export interface SearchOutput {
 
 /** How many candidates a search may examine, nearest first: it bounds the work of one request. */
 export const MAX_EXAMINED = 1000;
+/** The most candidates whose hours (or holding filter) are read at once. */
+const CHUNK_MAX = 200;
 
 /**
  * Every active location's schedule is kept in the isolate, each with the
@@ -210,7 +232,7 @@ function arrondissementCode(key: string): string | undefined {
   return undefined;
 }
 
-function resolve(g: Gazetteer, input: SearchInput): Resolved {
+function resolve(g: Gazetteer, input: SearchInput<unknown>): Resolved {
   if (input.near) return { center: input.near, resolution: { kind: 'coordinates' } };
   const query = classifyQuery(input.q ?? '');
   if (query.kind === 'postcode') {
@@ -284,7 +306,7 @@ function closeCommunes(g: Gazetteer, key: string): CommunePlace[] {
   return found;
 }
 
-function staticFilter(input: SearchInput, only?: Set<string>): (p: Place) => boolean {
+function staticFilter(input: SearchInput<unknown>, only?: Set<string>): (p: Place) => boolean {
   const types = input.types?.length ? new Set(input.types) : null;
   return (p) =>
     (!only || only.has(p.id)) &&
@@ -300,7 +322,7 @@ function nextSaturday(now: Date, zone: string): string {
 }
 
 /** Undefined when the location passes the opening filters, else why it does not (for the explanation). */
-function failsOpening(input: SearchInput, schedule: Schedule, now: Status): string | undefined {
+function failsOpening(input: SearchInput<unknown>, schedule: Schedule, now: Status): string | undefined {
   if (input.openNow && !now.open) return whyNot(now, 'aujourd’hui');
   if (input.openAt) {
     const then = statusAt(schedule, input.openAt);
@@ -324,7 +346,7 @@ function whyNot(status: Status, when: string): string {
   }
 }
 
-export async function searchLocations(db: Database, input: SearchInput): Promise<SearchOutput> {
+export async function searchLocations<T = never>(db: Database, input: SearchInput<T>): Promise<SearchOutput<T>> {
   const g = await gazetteer(db);
   const { center, resolution, only } = resolve(g, input);
   if (!center) {
@@ -337,18 +359,24 @@ export async function searchLocations(db: Database, input: SearchInput): Promise
   const candidates = g.index.within(center, input.radius, keep, (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const filtering = Boolean(input.openNow || input.openAt || input.openSaturday);
   const wanted = input.offset + input.limit + 1;
+  const holding = input.holding;
 
   // Hours are read only for the candidates that are looked at, nearest first.
-  const accepted: SearchResult[] = [];
+  const accepted: SearchResult<T>[] = [];
   const closedWhy = new Map<string, number>();
   let examined = 0;
+  let passedHolding = 0;
   // Read as few schedules as the answer needs: first what one page needs, then twice as many each time.
-  let chunk = Math.min(Math.max(wanted, 10), MAX_EXAMINED);
-  for (let i = 0; i < candidates.length && accepted.length < wanted && examined < MAX_EXAMINED; i += chunk, chunk = Math.min(chunk * 2, 200, MAX_EXAMINED - examined)) {
+  // A holding filter keeps few candidates (a product is on a few offices' shelves): its reads go by the largest chunk at once.
+  let chunk = Math.min(holding ? CHUNK_MAX : Math.max(wanted, 10), MAX_EXAMINED);
+  for (let i = 0; i < candidates.length && accepted.length < wanted && examined < MAX_EXAMINED; i += chunk, chunk = Math.min(chunk * 2, CHUNK_MAX, MAX_EXAMINED - examined)) {
     const slice = candidates.slice(i, Math.min(i + chunk, candidates.length));
     examined += slice.length;
-    const schedules = await schedulesFor(db, g.places, slice.map((c) => c.item), Date.now());
-    for (const { item, distance } of slice) {
+    const held = holding ? await holding.read(slice.map((c) => c.item.id)) : undefined;
+    const kept = held ? slice.filter((c) => held.has(c.item.id)) : slice;
+    passedHolding += kept.length;
+    const schedules = await schedulesFor(db, g.places, kept.map((c) => c.item), Date.now());
+    for (const { item, distance } of kept) {
       const schedule = schedules.get(item.id)!;
       const status = statusAt(schedule, input.now);
       const why = filtering ? failsOpening(input, schedule, status) : undefined;
@@ -356,7 +384,9 @@ export async function searchLocations(db: Database, input: SearchInput): Promise
         closedWhy.set(why, (closedWhy.get(why) ?? 0) + 1);
         continue;
       }
-      accepted.push({ place: item, distance, status, summary: describeStatus(status, input.now, schedule.timeZone) });
+      const result: SearchResult<T> = { place: item, distance, status, summary: describeStatus(status, input.now, schedule.timeZone) };
+      if (held) result.held = held.get(item.id);
+      accepted.push(result);
       if (accepted.length >= wanted) break;
     }
   }
@@ -367,7 +397,9 @@ export async function searchLocations(db: Database, input: SearchInput): Promise
   let explanation: string | null = null;
   if (results.length === 0) {
     const where = `dans un rayon de ${formatDistance(input.radius)}`;
-    if (candidates.length === 0) {
+    if (candidates.length === 0 && holding) {
+      explanation = holding.noneWithin;
+    } else if (candidates.length === 0) {
       // Beyond the radius, a plain scan: a grid walk over thousands of kilometres would cost more.
       const nearest = g.places.filter(keep).reduce<{ item: Place; distance: number } | undefined>((best, item) => {
         const distance = distanceMeters(center, item);
@@ -377,9 +409,13 @@ export async function searchLocations(db: Database, input: SearchInput): Promise
         + (nearest ? ` Le plus proche est à ${formatDistance(nearest.distance)} : ${nearest.item.name} (${nearest.item.commune}).` : '');
     } else if (input.offset > 0) {
       explanation = 'Plus aucun résultat au-delà de cette page.';
+    } else if (holding && passedHolding === 0) {
+      explanation = holding.noneWithin;
     } else {
       const detail = [...closedWhy.entries()].sort((a, b) => b[1] - a[1]).map(([why, n]) => `${n} ${why}`);
-      explanation = `Aucun point ouvert au moment demandé ${where} : ${detail.join(', ')}.`;
+      explanation = holding
+        ? `${holding.passed(passedHolding, where)}, mais aucun n’est ouvert au moment demandé : ${detail.join(', ')}.`
+        : `Aucun point ouvert au moment demandé ${where} : ${detail.join(', ')}.`;
     }
   }
   if (truncated) {

@@ -1,13 +1,15 @@
 /**
  * @module
  * What the sitemaps list, one file per département: its page, its communes
- * and its active offices. Grouping by a stable key (not by position) keeps
- * `lastmod` exact: opening or closing an office changes its département's
- * file and no other. Closed rows count in `lastmod` (their URL left the file).
- * Départements' dates come from `department_stats`, kept at write time.
+ * and its active offices; and one file for the shop: its products on sale.
+ * Grouping by a stable key (not by position) keeps `lastmod` exact: opening
+ * or closing an office changes its département's file and no other. Closed
+ * rows count in `lastmod` (their URL left the file), as withdrawn products
+ * do in the shop's. Départements' dates come from `department_stats`, kept
+ * at write time.
  */
-import { and, asc, eq, gt } from 'drizzle-orm';
-import { communes, departmentStats, locations } from '../../db/schema';
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { communes, departmentStats, locations, products } from '../../db/schema';
 import type { Database } from '../database';
 
 /**
@@ -39,4 +41,20 @@ export async function departmentCommunes(db: Database, department: string) {
     .where(and(eq(communes.department, department), gt(communes.activeLocations, 0)))
     .orderBy(asc(communes.inseeCode))
     .all();
+}
+
+/** The products on sale (not withdrawn), in sku order, with their last change (ms). */
+export async function productsOnSale(db: Database) {
+  return db
+    .select({ sku: products.sku, updatedAt: products.updatedAt })
+    .from(products)
+    .where(isNull(products.withdrawnAt))
+    .orderBy(asc(products.sku))
+    .all();
+}
+
+/** The catalogue's latest change (ms), withdrawn products included (their URL left the file); null when empty. */
+export async function catalogueLastChange(db: Database): Promise<number | null> {
+  const row = await db.select({ at: sql<number | null>`max(${products.updatedAt})` }).from(products).get();
+  return row?.at ?? null;
 }

@@ -1,7 +1,8 @@
 /**
  * @module
- * `robots.txt`, the sitemap index and one sitemap per département (its page,
- * communes and offices), with `lastmod` from the data. Every URL is on the
+ * `robots.txt`, the sitemap index, one sitemap per département (its page,
+ * communes and offices) and one for the shop (`/boutique` and each product
+ * on sale), with `lastmod` from the data. Every URL is on the
  * configured `SITE_ORIGIN`, whatever Host the request names.
  */
 import { Hono } from 'hono';
@@ -10,7 +11,7 @@ import { methodNotAllowed, Problem } from '../http/problem';
 import { findDepartment } from '../locations/departments';
 import { communePath, locationPath } from '../locations/present';
 import { listActiveDepartments } from '../locations/queries';
-import { departmentCommunes, departmentLastChange, departmentOffices } from './queries';
+import { catalogueLastChange, departmentCommunes, departmentLastChange, departmentOffices, productsOnSale } from './queries';
 import { sitemapIndex, urlSet } from './xml';
 
 const xml = (body: string) =>
@@ -18,13 +19,19 @@ const xml = (body: string) =>
 
 const latest = (dates: Array<string | null>) => dates.filter(Boolean).sort().at(-1) ?? null;
 
+/** A product's `updated_at` (ms) as a W3C datetime, to the second like the others. */
+const instant = (ms: number | null) => (ms === null ? null : `${new Date(ms).toISOString().slice(0, 19)}Z`);
+
+export const PRODUCTS_SITEMAP = '/sitemaps/produits.xml';
+
 export const sitemapRoutes = new Hono()
   .get('/robots.txt', (c) =>
     c.text(`User-agent: *\nAllow: /\nDisallow: /api/\n\nSitemap: ${siteOrigin()}/sitemap.xml\n`),
   )
   .get('/sitemap.xml', async () => {
     const origin = siteOrigin();
-    const departments = await listActiveDepartments(database());
+    const db = database();
+    const [departments, catalogueChange] = await Promise.all([listActiveDepartments(db), catalogueLastChange(db)]);
     return xml(
       sitemapIndex([
         { loc: `${origin}/sitemaps/accueil.xml`, lastmod: latest(departments.map((d) => d.updatedAt)) },
@@ -32,6 +39,7 @@ export const sitemapRoutes = new Hono()
           loc: `${origin}/sitemaps/departement-${d.department.toLowerCase()}.xml`,
           lastmod: d.updatedAt,
         })),
+        { loc: `${origin}${PRODUCTS_SITEMAP}`, lastmod: instant(catalogueChange) },
       ]),
     );
   })
@@ -63,7 +71,20 @@ export const sitemapRoutes = new Hono()
       ]),
     );
   })
+  .get(PRODUCTS_SITEMAP, async () => {
+    const origin = siteOrigin();
+    const db = database();
+    // The shop's pages change with the catalogue (names, prices, withdrawals); stock moves reach search engines through the local inventory feed.
+    const [onSale, catalogueChange] = await Promise.all([productsOnSale(db), catalogueLastChange(db)]);
+    return xml(
+      urlSet([
+        { loc: `${origin}/boutique`, lastmod: instant(catalogueChange) },
+        ...onSale.map((p) => ({ loc: `${origin}/boutique/${encodeURIComponent(p.sku)}`, lastmod: instant(p.updatedAt) })),
+      ]),
+    );
+  })
   .all('/robots.txt', methodNotAllowed('GET, HEAD'))
+  .all(PRODUCTS_SITEMAP, methodNotAllowed('GET, HEAD'))
   .all('/sitemap.xml', methodNotAllowed('GET, HEAD'))
   .all('/sitemaps/accueil.xml', methodNotAllowed('GET, HEAD'))
   .all('/sitemaps/:file{departement-[0-9a-zA-Z]{2,3}\\.xml}', methodNotAllowed('GET, HEAD'));

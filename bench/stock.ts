@@ -1,0 +1,285 @@
+/**
+ * `npm run bench:stock [-- --duration 20 --connections 32 --paths 2000 --state DIR --port P --dist DIR --out FILE]`
+ *
+ * Issue 11's performance figures on the built Worker served by `wrangler
+ * dev` on the full demo network, its catalogue and its offices' stock
+ * (`npm run db:migrate && npm run db:seed`, as `npm start`; a fresh
+ * temporary state unless `--state`):
+ *
+ * 1. "Where can I get it?": p99 latency of
+ *    `/api/v1/products/{sku}/availability?q=<commune>` over `--paths`
+ *    requests spreading the demo's counter products (those offices keep)
+ *    over the communes of the demo's post offices, against the site's
+ *    stylesheet (the static asset bench:locator and bench:parcels use),
+ *    `--connections` autocannon clients for `--duration` s each, the
+ *    static asset first. Target: ratio ≤ 2. The search's per-client limit
+ *    is lifted (64 clients on one loopback address stand for thousands of
+ *    people), as for bench:locator.
+ * 2. 50 concurrent reservations against a stock of 10: {@link reservationRace}.
+ *
+ * Prints the README rows and writes bench/results/stock.json. Exits 0 when
+ * the measurement ran, whatever the figures.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { customers } from '../db/schema';
+import { openDatabase } from '../scripts/local-db';
+import { demoCatalogue } from '../tools/demo/catalogue';
+import { openCustomerSession } from '../worker/accounts/sessions';
+import { DEFAULT_STOCK_SAFETY_UNITS } from '../worker/config';
+import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../tools/demo/network';
+import { benchConfig, freePort, prepareState, type Server, startServer } from './mix/server';
+import { parseServerTiming, percentile } from './mix/stats';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const USAGE = 'usage: npm run bench:stock -- [--duration 20] [--connections 32] [--paths 2000] [--state DIR] [--port P] [--dist DIR] [--out FILE]';
+/** The issue's bound on the availability query's p99 over the static asset's. */
+const BOUND = 2;
+
+function options() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        duration: { type: 'string', default: '20' },
+        connections: { type: 'string', default: '32' },
+        paths: { type: 'string', default: '2000' },
+        state: { type: 'string' },
+        port: { type: 'string' },
+        dist: { type: 'string', default: 'dist' },
+        out: { type: 'string', default: 'bench/results/stock.json' },
+      },
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  const number = (name: 'duration' | 'connections' | 'paths' | 'port', min: number, max: number) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      console.error(`--${name} ${values[name]}: expected a whole number from ${min} to ${max}\n${USAGE}`);
+      process.exit(2);
+    }
+    return n;
+  };
+  return {
+    duration: number('duration', 1, 600),
+    connections: number('connections', 1, 512),
+    paths: number('paths', 10, 100_000),
+    state: values.state ? resolve(values.state) : undefined,
+    port: values.port ? number('port', 1, 65535) : undefined,
+    dist: resolve(values.dist!),
+    out: resolve(values.out!),
+  };
+}
+
+const opts = options();
+const log = (line: string) => console.error(`[bench:stock ${new Date().toISOString().slice(11, 19)}] ${line}`);
+const round = (n: number | undefined | null, digits = 1) => (n === undefined || n === null ? null : Number(n.toFixed(digits)));
+
+/**
+ * The availability requests: every counter product of the demo catalogue
+ * (withdrawn ones left out: their answer skips the search) spread over the
+ * communes of the demo's post offices, the commune stepping by a prime so
+ * that consecutive requests ask about distant places. The API's default
+ * radius (10 km) and limit (10).
+ */
+function availabilityPaths(count: number): { paths: string[]; skus: number; communes: number } {
+  const skus = demoCatalogue().filter((p) => p.counter && !p.withdrawn).map((p) => p.sku);
+  const communes = [...new Set(generateDemoNetwork(DEMO_SEED, DEMO_SIZE).filter((l) => l.type === 'post_office').map((l) => l.commune))].sort();
+  const paths = Array.from({ length: count }, (_, i) =>
+    `/api/v1/products/${skus[i % skus.length]}/availability?q=${encodeURIComponent(communes[(i * 7919) % communes.length]!)}`);
+  return { paths, skus: skus.length, communes: communes.length };
+}
+
+interface LoadFigures { p50: number; p99: number; rps: number; requests: number; errors: number; non2xx: number }
+
+function load(base: string, paths: string[], seconds: number, connections: number): Promise<LoadFigures> {
+  let i = 0;
+  return new Promise((resolvePromise, reject) => {
+    autocannon(
+      { url: base, connections, duration: seconds, requests: [{ setupRequest: (request: { path: string }) => ({ ...request, path: paths[i++ % paths.length] }) }] },
+      (error: Error | null, result: any) => {
+        if (error) return reject(error);
+        resolvePromise({
+          p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, requests: result.requests.total,
+          errors: result.errors + result.timeouts, non2xx: result.non2xx,
+        });
+      },
+    );
+  });
+}
+
+/** What a sample of the availability answers hold and cost (one request at a time, before the load). */
+async function probe(base: string, paths: string[]) {
+  const sample = paths.filter((_, i) => i % Math.max(1, Math.floor(paths.length / 60)) === 0).slice(0, 60);
+  const holders: number[] = [];
+  const rowsRead: number[] = [];
+  const queries: number[] = [];
+  let failed = '';
+  for (const path of sample) {
+    const response = await fetch(`${base}${path}`);
+    const text = await response.text();
+    if (response.status !== 200) {
+      failed ||= `${path} answered ${response.status}: ${text.slice(0, 200)}`;
+      continue;
+    }
+    holders.push((JSON.parse(text) as { holders: unknown[] }).holders.length);
+    const timing = parseServerTiming(response.headers.get('server-timing') ?? undefined);
+    if (timing.rowsRead !== undefined) rowsRead.push(timing.rowsRead);
+    if (timing.d1Queries !== undefined) queries.push(timing.d1Queries);
+  }
+  if (failed) throw new Error(failed);
+  const median = (xs: number[]) => (xs.length ? percentile([...xs].sort((a, b) => a - b), 50) : null);
+  return {
+    requests: sample.length,
+    with_holders: holders.filter((n) => n > 0).length,
+    holders_median: median(holders),
+    d1_rows_read_median: median(rowsRead),
+    d1_rows_read_max: rowsRead.length ? Math.max(...rowsRead) : null,
+    d1_queries_median: median(queries),
+  };
+}
+
+/**
+ * "50 concurrent reservations against a stock of 10": the first counter
+ * product of the first demo post office gets a count of 10 + the safety
+ * stock (its holds cleared), 50 customers are signed in (sessions opened
+ * in the D1, as a sign-in would), and their 50
+ * `POST /api/v1/account/reservations` of one unit go at once. Answers how
+ * many got 201 (10 expected) and 409, the wall time, and the live holds
+ * the D1 then holds (10 expected).
+ */
+async function reservationRace(server: Server, state: string): Promise<{ attempts: number; succeeded: number; refused: number; other: number; ms: number; liveHeld: number; office: string; sku: string }> {
+  const ATTEMPTS = 50;
+  const STOCK = 10;
+  const safety = DEFAULT_STOCK_SAFETY_UNITS;
+  // A counter product at the first demo post office that counts it: its count becomes 10 sellable units, its holds are cleared.
+  const { db, close } = await openDatabase({ persistTo: state });
+  let office: string;
+  let sku: string;
+  const cookies: string[] = [];
+  try {
+    const d1 = db.$client;
+    const row = (await d1.prepare(`select s.location_id as office, s.sku as sku from location_stock s join locations l on l.id = s.location_id
+      where l.type = 'post_office' and l.status = 'active' order by s.location_id, s.sku limit 1`).first<{ office: string; sku: string }>())!;
+    ({ office, sku } = row);
+    const now = Date.now();
+    await d1.batch([
+      d1.prepare('delete from stock_holds where location_id = ? and sku = ?').bind(office, sku),
+      d1.prepare('update location_stock set quantity = ?, version = version + 1, updated_at = ? where location_id = ? and sku = ?').bind(STOCK + safety, now, office, sku),
+    ]);
+    // 50 customers, each signed in once (sessions opened here, as the sign-in would).
+    for (let i = 0; i < ATTEMPTS; i++) {
+      const id = `cus_bench_${crypto.randomUUID()}`;
+      const at = new Date().toISOString();
+      await db.insert(customers).values({ id, email: `course.${i}.${now}@exemple.fr`, counterSalt: crypto.randomUUID(), createdAt: at, lastActiveAt: at });
+      const { cookie } = await openCustomerSession(db, { customerId: id, method: 'code', cookieHeader: null, now: new Date() });
+      cookies.push(cookie.split(';')[0]!);
+    }
+  } finally {
+    await close();
+  }
+  const origin = new URL(server.base).origin.replace('127.0.0.1', 'localhost');
+  const started = performance.now();
+  const statuses = await Promise.all(cookies.map((cookie) => fetch(`${server.base}/api/v1/account/reservations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin, cookie, 'idempotency-key': crypto.randomUUID() },
+    body: JSON.stringify({ sku, location_id: office, quantity: 1 }),
+  }).then(async (answer) => {
+    await answer.arrayBuffer();
+    return answer.status;
+  })));
+  const ms = performance.now() - started;
+  const check = await openDatabase({ persistTo: state });
+  let liveHeld: number;
+  try {
+    liveHeld = (await check.db.$client.prepare(`select coalesce(sum(quantity), 0) as n from stock_holds where location_id = ? and sku = ? and status = 'active'`)
+      .bind(office, sku).first<{ n: number }>())!.n;
+  } finally {
+    await check.close();
+  }
+  return {
+    attempts: ATTEMPTS, succeeded: statuses.filter((s) => s === 201).length, refused: statuses.filter((s) => s === 409).length,
+    other: statuses.filter((s) => s !== 201 && s !== 409).length, ms, liveHeld, office, sku,
+  };
+}
+
+/** Other work on the machine moves every figure here: the 1, 5 and 15-minute load averages are kept with them. */
+const loadBefore = loadavg().map((l) => round(l, 2));
+const createdState = !opts.state;
+const workDir = mkdtempSync(join(tmpdir(), 'guichet-bench-stock-'));
+const state = opts.state ?? join(workDir, 'state');
+let server: Server | undefined;
+let exitCode = 0;
+try {
+  const entry = join(opts.dist, 'server/entry.mjs');
+  const built = statSync(entry, { throwIfNoEntry: false });
+  if (!built) throw new Error(`${entry} is missing: run \`npm run build\` first`);
+  log(`built Worker ${opts.dist} from ${built.mtime.toISOString()}; state ${state}${createdState ? ' (new, temporary)' : ' (reused)'}`);
+  await prepareState(state, log);
+
+  const work = availabilityPaths(opts.paths);
+  log(`workload: ${work.paths.length} availability requests over ${work.skus} counter products and ${work.communes} communes with a post office`);
+  const port = opts.port ?? (await freePort());
+  server = await startServer({ config: benchConfig(workDir, false, opts.dist), state, port, readyTimeoutMs: 120_000 });
+  log(`wrangler dev answers on ${server.base}`);
+
+  const css = /href="(\/_astro\/[^"]+\.css)"/.exec(await (await fetch(`${server.base}/`)).text())?.[1];
+  if (!css) throw new Error('no stylesheet linked from /');
+  const sample = await probe(server.base, work.paths);
+  log(`probe: ${sample.with_holders}/${sample.requests} answers name holders (median ${sample.holders_median}); D1 rows read median ${sample.d1_rows_read_median}, max ${sample.d1_rows_read_max}; queries median ${sample.d1_queries_median}`);
+  await load(server.base, work.paths.slice(0, 300), 3, opts.connections); // warm the isolates (network, schedules)
+  log(`static asset ${css}: ${opts.connections} clients × ${opts.duration} s`);
+  const staticFigures = await load(server.base, [css], opts.duration, opts.connections);
+  log(`availability: ${opts.connections} clients × ${opts.duration} s`);
+  const availabilityFigures = await load(server.base, work.paths, opts.duration, opts.connections);
+  const race = await reservationRace(server, state);
+
+  const p99Ratio = availabilityFigures.p99 / staticFigures.p99;
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    } catch {
+      return null;
+    }
+  };
+  const result = {
+    bench: 'stock',
+    date: new Date().toISOString(),
+    commit: git('rev-parse', '--short', 'HEAD'),
+    working_tree_modified: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '',
+    dist_built_at: built.mtime.toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? null, cores: cpus().length, node: process.version, load_average_before: loadBefore, load_average_after: loadavg().map((l) => round(l, 2)) },
+    server: 'wrangler dev (local workerd + D1/SQLite), same machine; anonymous search limit lifted',
+    availability: {
+      paths: `/api/v1/products/{sku}/availability?q=<commune> (radius 10 km, limit 10): ${work.paths.length} requests over ${work.skus} counter products × ${work.communes} communes`,
+      connections: opts.connections, seconds: opts.duration, probe: sample,
+      static: { path: css, ...staticFigures }, availability: availabilityFigures, p99_ratio: round(p99Ratio, 2), bound: BOUND, within_bound: p99Ratio <= BOUND,
+    },
+    reservations: race ?? 'not measured yet (reservationRace in bench/stock.ts)',
+  };
+  mkdirSync(dirname(opts.out), { recursive: true });
+  writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
+
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  console.log('\n## bench:stock — README rows\n');
+  console.log(`| availability \`/api/v1/products/{sku}/availability?q=<commune>\`, ${n(work.paths.length)} requests over ${work.skus} counter products × ${n(work.communes)} communes, full demo network, ${opts.connections} clients × ${opts.duration} s, same run (\`npm run bench:stock\`) | p50 ${availabilityFigures.p50} ms, p99 ${availabilityFigures.p99} ms, ${availabilityFigures.rps.toFixed(0)} req/s, ${availabilityFigures.errors + availabilityFigures.non2xx} errors; static asset p99 ${staticFigures.p99} ms (p50 ${staticFigures.p50} ms, ${staticFigures.rps.toFixed(0)} req/s); p99 ratio ${p99Ratio.toFixed(2)} (target ≤ ${BOUND}: ${p99Ratio <= BOUND ? 'met' : 'NOT met'}); load average ${loadBefore.join(' / ')} before |`);
+  if (race) console.log(`| ${race.attempts} concurrent reservations against a stock of 10 | ${race.succeeded} succeeded, ${race.refused} refused (409), in ${race.ms.toFixed(0)} ms |`);
+  console.log('');
+  log(`written ${opts.out}`);
+} catch (error) {
+  exitCode = 1;
+  console.error(`bench:stock broke: ${(error as Error)?.stack ?? error}`);
+} finally {
+  if (server) {
+    await server.stop();
+    log('server stopped');
+  }
+  rmSync(workDir, { recursive: true, force: true });
+  process.exit(exitCode);
+}
