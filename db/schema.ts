@@ -809,6 +809,8 @@ export const stockHolds = sqliteTable(
   (t) => [
     uniqueIndex('stock_holds_request_idx').on(t.customerId, t.requestKey),
     index('stock_holds_live_idx').on(t.locationId, t.sku, t.status, t.expiresAt),
+    // An office's live holds, whatever the product (/staff/retraits): holds are never purged.
+    index('stock_holds_office_idx').on(t.locationId, t.status, t.expiresAt),
     index('stock_holds_customer_idx').on(t.customerId, t.createdAt),
     index('stock_holds_expiry_idx').on(t.status, t.expiresAt),
     index('stock_holds_reminder_idx').on(t.status, t.remindAt),

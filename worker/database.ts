@@ -4,7 +4,7 @@
  * scripts (importer, demo seed) can use it through wrangler's platform proxy.
  */
 import { drizzle } from 'drizzle-orm/d1';
-import { eq } from 'drizzle-orm';
+import { type AnyColumn, eq, type SQL, sql } from 'drizzle-orm';
 import * as schema from '../db/schema';
 
 export function drizzleDatabase(d1: D1Database) {
@@ -25,4 +25,13 @@ export async function readOrCreateSetting(db: Database, name: string, generate: 
   if (row) return row.value;
   await db.insert(schema.settings).values({ name, value: generate() }).onConflictDoNothing();
   return (await read())!.value;
+}
+
+/**
+ * `column in (…values)` as ONE bound parameter (a JSON array read by
+ * `json_each`): D1 binds at most 100 parameters per statement, and drizzle's
+ * `inArray` binds one per value.
+ */
+export function inList(column: AnyColumn, values: readonly (string | number)[]): SQL {
+  return sql`${column} in (select value from json_each(${JSON.stringify(values)}))`;
 }

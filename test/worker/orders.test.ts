@@ -136,13 +136,15 @@ describe('a clerk orders from the online catalogue for the recognised customer',
     expect(order).toMatchObject({
       channel: 'counter', payment: 'paid_at_counter', payment_label: 'Payée au guichet',
       counter: { location_id: office.id, name: office.name },
-      delivery: { kind: 'home', address: WORK },
+      // The clerk learns where it goes by the address's label and city, never the street.
+      delivery: { kind: 'home', address: { label: WORK.label, city: WORK.city } },
       lines: [
         { sku: counterItem.sku, name: counterItem.name, unit_price_cents: counterItem.priceCents, quantity: 2 },
         { sku: onlineOnly.sku, name: onlineOnly.name, unit_price_cents: onlineOnly.priceCents, quantity: 3 },
       ],
       item_count: 5, total_cents: total, total: euros(total), reorder_of: null,
     });
+    expect(JSON.stringify(order)).not.toContain(WORK.line1);
     expect(order.id).toMatch(/^CMD-[A-HJ-NP-Z2-9]{8}$/);
 
     expect(await stockOf(counterItem.sku)).toBe(38);
@@ -200,6 +202,37 @@ describe('a clerk orders from the online catalogue for the recognised customer',
       expect(written.history).toHaveLength(1);
       expect(await db().select().from(staffAudit).where(eq(staffAudit.subject, written.orders[0]!.id)).all()).toHaveLength(1);
     }
+  });
+
+  it('refuses a key sent again with another order (422) and writes nothing more', async () => {
+    const item = await product(onSale[6]!, { onlineStock: 10 });
+    const person = await customer();
+    const { staff, secret } = await clerk();
+    const sessionId = await recognise(staff, person.id);
+    const once = 'reused-key-0001';
+    const first = await counterOrder(secret, sessionId, { lines: [{ sku: item.sku, quantity: 1 }], delivery: { kind: 'collect' } }, once);
+    expect(first.status).toBe(201);
+    const { id } = await first.json() as { id: string };
+    for (const other of [
+      { lines: [{ sku: item.sku, quantity: 2 }], delivery: { kind: 'collect' } },
+      { lines: [{ sku: item.sku, quantity: 1 }], delivery: { kind: 'home', address_index: 0 } },
+    ]) {
+      const refused = await counterOrder(secret, sessionId, other, once);
+      expect(refused.status).toBe(422);
+      expect(await refused.json()).toMatchObject({ type: '/api/problems/unprocessable', order_id: id });
+    }
+    expect(await stockOf(item.sku)).toBe(10 - 1);
+    expect((await writtenFor(person.id)).orders).toHaveLength(1);
+
+    // A reorder's key sent again to reorder another order: refused too.
+    const second = await counterOrder(secret, sessionId, { lines: [{ sku: item.sku, quantity: 1 }], delivery: { kind: 'collect' } });
+    const { id: secondId } = await second.json() as { id: string };
+    const reorderKey = 'reorder-key-0001';
+    const reordered = await customerCall(`/api/v1/account/orders/${id}/reorder`, person.cookie, { method: 'POST', idempotencyKey: reorderKey });
+    expect(reordered.status).toBe(201);
+    const elsewhere = await customerCall(`/api/v1/account/orders/${secondId}/reorder`, person.cookie, { method: 'POST', idempotencyKey: reorderKey });
+    expect(elsewhere.status).toBe(422);
+    expect((await writtenFor(person.id)).orders).toHaveLength(3);
   });
 
   it('refuses without an open session (409), another clerk’s session or office (403), another role (403), no token (401)', async () => {

@@ -1,7 +1,7 @@
 /**
  * "Where can I get it?" (worker/stock/availability.ts) on a real D1: a
  * cluster of invented offices around Lyon, half open around the clock and
- * half without hours, and a crowd of lockers elsewhere. Each case writes
+ * half without hours, and a crowd of agencies elsewhere. Each case writes
  * the counts and holds it needs; the expected holders are computed here
  * from those rows with this file's own great-circle distance (haversine
  * on the IUGG mean radius), never with the product's code.
@@ -54,14 +54,14 @@ const cluster: Array<ImportedLocation & { alwaysOpen: boolean }> = Array.from({ 
 /** Open every day around the clock, but closed today and tomorrow by an exception: its summary names its next opening. */
 const closedToday = { ...cluster[0]!, id: 'AVSHUT', name: 'Bureau fermé aujourd’hui', sourceHash: 'avshut', latitude: 45.7601, longitude: 4.8401, alwaysOpen: false };
 
-/** 1,050 lockers within 300 m of a point, none holding anything, and one holder 5 km away behind them. */
+/** 1,050 agencies (places with a counter, so candidates) within 300 m of a point, none holding anything, and one holder 5 km away behind them. */
 const CROWD = { latitude: 47.0, longitude: 2.0 };
 const crowd: ImportedLocation[] = Array.from({ length: MAX_EXAMINED + 50 }, (_, i) => ({
   ...template,
   id: `CR${String(i).padStart(5, '0')}`,
-  name: `Consigne ${i}`,
-  sourceName: `CONSIGNE ${i}`,
-  type: 'parcel_locker',
+  name: `Agence ${i}`,
+  sourceName: `AGENCE ${i}`,
+  type: 'communal_agency',
   parentId: null,
   commune: 'Bourges',
   inseeCode: '18033',
@@ -72,7 +72,7 @@ const crowd: ImportedLocation[] = Array.from({ length: MAX_EXAMINED + 50 }, (_, 
   longitude: Number((CROWD.longitude + (Math.floor(i / 40) - 13) * 0.0001).toFixed(6)),
   sourceHash: `cr${i}`,
 }));
-const beyondCrowd: ImportedLocation = { ...crowd[0]!, id: 'CRFAR1', name: 'Bureau derrière les consignes', type: 'post_office', latitude: 47.045, longitude: 2.0, sourceHash: 'crfar1' };
+const beyondCrowd: ImportedLocation = { ...crowd[0]!, id: 'CRFAR1', name: 'Bureau derrière les agences', type: 'post_office', latitude: 47.045, longitude: 2.0, sourceHash: 'crfar1' };
 
 const strip = ({ alwaysOpen: _, ...location }: ImportedLocation & { alwaysOpen: boolean }): ImportedLocation => location;
 const network: ImportedLocation[] = [...cluster.map(strip), strip(closedToday), ...crowd, beyondCrowd];

@@ -19,6 +19,9 @@ export const LOCATION_TYPE_LABELS: Record<LocationType, string> = {
   parcel_shop: 'Point relais colis',
 };
 
+/** Types with a counter and its staff: where parcels are handed over, stock is counted and held, counter orders are placed. */
+export const COUNTER_LOCATION_TYPES: ReadonlySet<LocationType> = new Set(['post_office', 'communal_agency', 'intercommunal_agency', 'military_agency']);
+
 /** Types that are run by a partner and attached to a parent post office. */
 export const PARTNER_TYPES: ReadonlySet<LocationType> = new Set([
   'communal_agency',

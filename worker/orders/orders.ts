@@ -30,7 +30,7 @@ import { favouritesOf } from '../accounts/favourites';
 import { historyInsertIf } from '../accounts/history';
 import type { Database } from '../database';
 import { decodeBase64url, encodeBase64urlText } from '../http/base64url';
-import { COUNTER_LOCATION_TYPES } from '../parcels/counter';
+import { COUNTER_LOCATION_TYPES } from '../locations/catalog';
 import type { Staff } from '../staff/tokens';
 import {
   checkLines, itemCount, type LineProblem, orderHistoryDetail, paymentLabel, planFingerprint, priceLines, type PricedLine,
@@ -84,7 +84,29 @@ export type OrderRefusal =
   /** Reorder: what can be ordered again changed since the confirmation was shown. */
   | { ok: false; problem: 'changed'; preview: ReorderPreview }
   /** The stock moved between the read and the write, and another try found nothing to name: try again. */
-  | { ok: false; problem: 'conflict' };
+  | { ok: false; problem: 'conflict' }
+  /** The request key already placed another order (other lines, delivery or order reordered): a new order needs a new key. */
+  | { ok: false; problem: 'key_reused'; orderId: string };
+
+/**
+ * Whether a stored order answers this request: the same lines (sku and
+ * quantity, in any order), the same kind of delivery and place of
+ * collection, the same order reordered. A key sent again with another
+ * request is refused (422), never answered with the first order.
+ */
+function sameRequest(order: OrderView, lines: readonly RequestedLine[] | null, delivery: { kind: 'home' | 'collect'; locationId?: string } | null, reorderOf: string | null): boolean {
+  const key = (l: { sku: string; quantity: number }) => `${l.sku}×${l.quantity}`;
+  if (lines && [...order.lines].map(key).sort().join('|') !== [...lines].map(key).sort().join('|')) return false;
+  if (delivery && order.delivery.kind !== delivery.kind) return false;
+  if (delivery?.kind === 'collect' && delivery.locationId !== undefined && order.delivery.kind === 'collect' && order.delivery.locationId !== delivery.locationId) return false;
+  return order.reorderOf === reorderOf;
+}
+
+/** The stored order of a key sent again, or the refusal of a key reused for another request. */
+async function replayOf(db: Database, stored: Parameters<typeof viewOfStored>[1], matches: (order: OrderView) => boolean): Promise<Placement> {
+  const order = await viewOfStored(db, stored);
+  return matches(order) ? { ok: true, order, replayed: true } : { ok: false, problem: 'key_reused', orderId: order.id };
+}
 
 export type Placement = { ok: true; order: OrderView; replayed: boolean } | OrderRefusal;
 /** A reorder names the lines it could not keep. */
@@ -298,7 +320,7 @@ export async function placeCounterOrder(db: Database, input: CounterOrderInput):
   const requestKey = counterKey(staff, input.requestKey);
   // The same form sent twice (a double tap, a retry after the session ended) is the same order.
   const replay = await orderByRequest(db, session.customerId, requestKey);
-  if (replay) return { ok: true, order: await viewOfStored(db, replay), replayed: true };
+  if (replay) return replayOf(db, replay, (order) => sameRequest(order, checked.lines, { kind: input.delivery.kind }, null));
   if (!isOpen(session)) return { ok: false, problem: 'no_session' };
 
   const [customer, places] = await Promise.all([
@@ -356,7 +378,11 @@ export async function placeWebOrder(db: Database, input: WebOrderInput): Promise
   if (problems.length || !checked.ok) return invalid(problems);
   const requestKey = webKey(input.requestKey);
   const replay = await orderByRequest(db, customer.id, requestKey);
-  if (replay) return { ok: true, order: await viewOfStored(db, replay), replayed: true };
+  if (replay) {
+    const delivery = input.delivery.kind === 'collect' ? { kind: 'collect' as const, locationId: input.delivery.locationId } : { kind: 'home' as const };
+    // A reorder's lines are decided by the server (what is still sold): its key is checked against the order it reorders.
+    return replayOf(db, replay, (order) => sameRequest(order, input.reorderOf ? null : checked.lines, input.reorderOf ? null : delivery, input.reorderOf ?? null));
+  }
 
   let address: CustomerAddress | null = null;
   let office: PlaceFacts | undefined;
@@ -463,8 +489,10 @@ export async function reorder(db: Database, input: ReorderInput): Promise<Reorde
   if (keyProblems.length) return invalid(keyProblems);
   const replay = await orderByRequest(db, input.customer.id, webKey(input.requestKey));
   if (replay) {
+    const again = await replayOf(db, replay, (order) => sameRequest(order, null, null, input.orderId));
+    if (!again.ok) return again;
     const preview = await reorderPreview(db, input.customer, input.orderId);
-    return { ok: true, order: await viewOfStored(db, replay), replayed: true, dropped: preview?.dropped ?? [] };
+    return { ...again, dropped: preview?.dropped ?? [] };
   }
   const preview = await reorderPreview(db, input.customer, input.orderId);
   if (!preview) return { ok: false, problem: 'not_found' };

@@ -90,6 +90,8 @@ async function refusalResponse(c: Context, refusal: OrderRefusal): Promise<Respo
     case 'changed':
     case 'conflict':
       throw new Problem('conflict', 'Le stock a changé pendant la commande : rien n’a été enregistré, réessayez.');
+    case 'key_reused':
+      throw new Problem('unprocessable', `Cette clé d’idempotence a déjà servi à une autre commande (${refusal.orderId}) : rien n’a été enregistré ; une nouvelle commande demande une nouvelle clé.`, [], {}, { order_id: refusal.orderId });
   }
 }
 
@@ -117,10 +119,18 @@ export function presentOrder(order: OrderView) {
 const toWebDelivery = (d: v.InferOutput<typeof WebDeliverySchema>) =>
   d.kind === 'home' ? { kind: 'home' as const, addressIndex: d.address_index } : { kind: 'collect' as const, locationId: d.location_id };
 
+/** An order as the counter's API answers it: the clerk sees where it goes by the address's label and city only, never the street. */
+function presentCounterOrder(order: OrderView) {
+  const presented = presentOrder(order);
+  if (order.delivery.kind !== 'home') return presented;
+  const { label, city } = order.delivery.address;
+  return { ...presented, delivery: { kind: 'home', address: { label, city } }, path: null };
+}
+
 /** 201 for a new order, and for the same key sent again (`Idempotent-Replayed: true`). */
-function created(c: Context, order: OrderView, replayed: boolean, extra: object = {}) {
+function created(c: Context, order: OrderView, replayed: boolean, extra: object = {}, present: (order: OrderView) => object = presentOrder) {
   if (replayed) c.header('idempotent-replayed', 'true');
-  return c.json({ ...presentOrder(order), ...extra }, 201);
+  return c.json({ ...present(order), ...extra }, 201);
 }
 
 export const accountOrderRoutes = new Hono<CustomerEnv>()
@@ -215,6 +225,6 @@ export const counterOrderRoutes = new Hono<StaffEnv>()
         delivery: body.delivery.kind === 'home' ? { kind: 'home', addressIndex: body.delivery.address_index } : { kind: 'collect' },
         requestKey: idempotencyKey(c), now: new Date(),
       });
-      return result.ok ? created(c, result.order, result.replayed) : refusalResponse(c, result);
+      return result.ok ? created(c, result.order, result.replayed, {}, presentCounterOrder) : refusalResponse(c, result);
     },
   );

@@ -5,9 +5,9 @@
  * catalogue's listing is the catalogue's own (worker/catalogue). The one write (an order and everything that goes
  * with it, in one batch) is built in orders.ts.
  */
-import { and, asc, desc, eq, inArray, lt, or } from 'drizzle-orm';
+import { and, asc, desc, eq, lt, or } from 'drizzle-orm';
 import { locations, orderLines, orders, products } from '../../db/schema';
-import type { Database } from '../database';
+import { type Database, inList } from '../database';
 import type { ProductFacts } from './model';
 
 export type OrderRow = typeof orders.$inferSelect;
@@ -19,7 +19,7 @@ export async function productFacts(db: Database, skus: readonly string[]): Promi
   const rows = await db.select({
     sku: products.sku, name: products.name, priceCents: products.priceCents, soldOnline: products.soldOnline,
     onlineStock: products.onlineStock, withdrawnAt: products.withdrawnAt,
-  }).from(products).where(inArray(products.sku, [...skus]));
+  }).from(products).where(inList(products.sku, [...skus]));
   return new Map(rows.map((row) => [row.sku, row]));
 }
 
@@ -43,7 +43,7 @@ export async function ordersOfCustomer(db: Database, customerId: string, limit: 
 export async function linesOf(db: Database, orderIds: readonly string[]): Promise<Map<string, OrderLineRow[]>> {
   const byOrder = new Map<string, OrderLineRow[]>();
   if (orderIds.length === 0) return byOrder;
-  const rows = await db.select().from(orderLines).where(inArray(orderLines.orderId, [...orderIds])).orderBy(asc(orderLines.orderId), asc(orderLines.line));
+  const rows = await db.select().from(orderLines).where(inList(orderLines.orderId, [...orderIds])).orderBy(asc(orderLines.orderId), asc(orderLines.line));
   for (const row of rows) byOrder.set(row.orderId, [...(byOrder.get(row.orderId) ?? []), row]);
   return byOrder;
 }
@@ -61,6 +61,6 @@ export async function placesOf(db: Database, ids: readonly string[]): Promise<Ma
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
   const rows = await db.select({ id: locations.id, name: locations.name, commune: locations.commune, type: locations.type, status: locations.status })
-    .from(locations).where(inArray(locations.id, unique));
+    .from(locations).where(inList(locations.id, unique));
   return new Map(rows.map((row) => [row.id, row]));
 }

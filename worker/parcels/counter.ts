@@ -20,6 +20,7 @@
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { counterSessions, type LocationRow } from '../../db/schema';
 import type { LocationType } from '../../db/vocabulary';
+import { COUNTER_LOCATION_TYPES } from '../locations/catalog';
 import { historyInsertIf } from '../accounts/history';
 import type { Database } from '../database';
 import { bindings } from '../env';
@@ -42,7 +43,7 @@ import { deadlineWhen } from './view';
 export const COUNTER_CARRIER = { id: 'car_guichet0000', name: 'Remise au guichet (Guichet)' } as const;
 
 /** Places with a counter and staff: only there is a parcel "remis au guichet". Relays, shops and lockers hand over themselves (their carrier scans DI1/DI2). */
-export const COUNTER_LOCATION_TYPES: ReadonlySet<LocationType> = new Set(['post_office', 'communal_agency', 'intercommunal_agency', 'military_agency']);
+export { COUNTER_LOCATION_TYPES };
 
 /** The most parcels a list shows (the oldest first); the others are found by their number. */
 export const WAITING_LIST_LIMIT = 100;

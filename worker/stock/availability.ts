@@ -30,7 +30,7 @@ import { bindings, database } from '../env';
 import { SEARCH_CACHE } from '../http/headers';
 import { invalidRequest, methodNotAllowed, Problem } from '../http/problem';
 import { validate } from '../http/validate';
-import { LOCATION_TYPE_LABELS, LOCATION_TYPES, type LocationType } from '../locations/catalog';
+import { COUNTER_LOCATION_TYPES, LOCATION_TYPE_LABELS, LOCATION_TYPES, type LocationType } from '../locations/catalog';
 import { locationPath } from '../locations/present';
 import type { Point } from '../locator/geo';
 import { ANONYMOUS_LIMIT_MESSAGE, ANONYMOUS_LIMIT_PERIOD_S, anonymousWithinLimit } from '../locator/limit';
@@ -122,6 +122,8 @@ export async function productAvailability(db: Database, query: AvailabilityQuery
     offset: 0,
     openNow: query.openNow,
     now: query.now,
+    // Only places with a counter keep stock: relays and lockers would spend the search's 1,000 candidates.
+    types: [...COUNTER_LOCATION_TYPES],
     holding,
   });
   const holders = output.results.map(({ place, distance, status, summary, held }): Holder => ({

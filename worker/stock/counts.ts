@@ -19,7 +19,7 @@ import type { LocationRow, StaffRole } from '../../db/schema';
 import type { Database } from '../database';
 import { randomSecret } from '../http/crypto';
 import { findLocation } from '../locations/queries';
-import { COUNTER_LOCATION_TYPES } from '../parcels/counter';
+import { COUNTER_LOCATION_TYPES } from '../locations/catalog';
 import { inScope, type Staff } from '../staff/tokens';
 import { SKU_PATTERN } from '../catalogue/products';
 import { feedRowsRefresh } from './inventory-feed';

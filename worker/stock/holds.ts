@@ -21,12 +21,12 @@
  * moves (inventory-feed.ts), and writes the customer's history; staff
  * actions also the staff audit.
  */
-import { and, asc, desc, eq, gt, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, type SQL, sql } from 'drizzle-orm';
 import { counterSessions, customers, type CustomerRow, type LocationRow, locations, products, stockHolds } from '../../db/schema';
 import type { HoldStatus } from '../../db/vocabulary';
 import { historyInsertIf } from '../accounts/history';
 import { findProduct, isOnSale, type ProductRow } from '../catalogue/products';
-import type { Database } from '../database';
+import { type Database, inList } from '../database';
 import { scheduleAt } from '../hours/use-cases';
 import { findLocation } from '../locations/queries';
 import { locationPath } from '../locations/present';
@@ -308,14 +308,15 @@ export const reservePath = (sku: string, locationId: string) => `/boutique/${enc
  * sale, the office in the network and keeping a count of it, open on one of
  * the next 14 days (the deadline); else why not.
  */
-export async function holdOffer(db: Database, input: { sku: string; locationId: string; now: Date; safety: number }, quantityForAlternatives = 1): Promise<HoldOffer> {
+export async function holdOffer(db: Database, input: { sku: string; locationId: string; now: Date; safety: number }, quantityForAlternatives = 1, withAlternatives = true): Promise<HoldOffer> {
   const sku = input.sku.trim().toUpperCase();
   const locationId = input.locationId.trim().toUpperCase().slice(0, 64);
   const [product, location] = await Promise.all([findProduct(db, sku), locationId ? findLocation(db, locationId) : undefined]);
   if (!product) return { ok: false, problem: 'unknown_product' };
   if (!location) return { ok: false, problem: 'unknown_location' };
   if (!isOnSale(product)) return { ok: false, problem: 'not_on_sale', productName: product.name };
-  const alternatives = () => nearestAlternatives(db, { sku, location, quantity: quantityForAlternatives, now: input.now, safety: input.safety });
+  // A 50 km search: only for who may reserve (the page shows none to a signed-out visitor, whose request costs nothing then).
+  const alternatives = async () => (withAlternatives ? nearestAlternatives(db, { sku, location, quantity: quantityForAlternatives, now: input.now, safety: input.safety }) : []);
   if (location.status !== 'active') {
     return { ok: false, problem: 'closed', officeName: location.name, reopensAt: null, words: 'fermé définitivement', alternatives: await alternatives() };
   }
@@ -661,12 +662,12 @@ export async function holdsForCounterSession(db: Database, staff: Staff, session
 export async function recipientsOf(db: Database, customerIds: string[]): Promise<Map<string, HoldRecipient>> {
   if (customerIds.length === 0) return new Map();
   const rows = await db.select({ id: customers.id, email: customers.email, quietStart: customers.quietStart, quietEnd: customers.quietEnd, timeZone: customers.timeZone })
-    .from(customers).where(inArray(customers.id, customerIds));
+    .from(customers).where(inList(customers.id, customerIds));
   return new Map(rows.map(({ id, ...recipient }) => [id, recipient]));
 }
 
 /** Holds by reference, as views (the cron's rounds). */
 export async function holdsByIds(db: Database, ids: string[], now: Date): Promise<HoldView[]> {
   if (ids.length === 0) return [];
-  return readHolds(db, inArray(stockHolds.id, ids), [desc(stockHolds.expiresAt)], now, ids.length);
+  return readHolds(db, inList(stockHolds.id, ids), [desc(stockHolds.expiresAt)], now, ids.length);
 }

@@ -1,0 +1,1 @@
+CREATE INDEX `stock_holds_office_idx` ON `stock_holds` (`location_id`,`status`,`expires_at`);
