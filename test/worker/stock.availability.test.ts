@@ -16,8 +16,12 @@ import { addDays, localParts } from '../../worker/hours/zoned-time';
 import { forgetGazetteer } from '../../worker/locator/gazetteer';
 import { MAX_EXAMINED } from '../../worker/locator/search';
 import { type AvailabilityQuery, type Holder, holderLine, productAvailability } from '../../worker/stock/availability';
+import { recordCount } from '../../worker/stock/counts';
+import { forgetAllShelves, HOT_AFTER_ASKS, RECENT_SHELVES_MAX_AGE_MS } from '../../worker/stock/recent-shelves';
+import { findStaffByToken } from '../../worker/staff/tokens';
 import { request } from './http-client';
 import { db, demoSample, load } from './seed';
+import { token } from './staff';
 
 const template = demoSample(50).find((l) => l.type === 'post_office')!;
 const MINUTE = 60_000;
@@ -98,8 +102,14 @@ interface Count { locationId: string; quantity: number; countedAt: number }
 interface Hold { locationId: string; quantity: number; status: 'active' | 'cancelled' | 'collected'; expiresAt: number }
 
 let holdSeq = 0;
-/** Replaces every count and hold of SKU with these. */
-async function setStock(counts: Count[], holds: Hold[] = [], sku = SKU) {
+/**
+ * Replaces every count and hold of SKU with these. Written in SQL, past the
+ * writes that tell this isolate's kept shelves (recent-shelves.ts), so it
+ * tells them itself; `tell: false` leaves them stale, as a write in another
+ * isolate would.
+ */
+async function setStock(counts: Count[], holds: Hold[] = [], sku = SKU, tell = true) {
+  if (tell) forgetAllShelves();
   const d1 = env.DB;
   const now = Date.now();
   await d1.batch([
@@ -179,17 +189,21 @@ describe('the nearest holders', () => {
             .sort((a, b) => a.distance - b.distance || (a.locationId < b.locationId ? -1 : 1))
             .slice(0, limit);
 
-          const answer = (await productAvailability(db(), query({ near: center, radius, limit, openNow, safety, excludeLocationIds: excluded ? [excluded] : undefined })))!;
-          expect(answer.holders.map((h) => h.id)).toEqual(expected.map((e) => e.locationId));
-          answer.holders.forEach((h, i) => {
-            const e = expected[i]!;
-            expect(Math.abs(h.distance - e.distance)).toBeLessThan(0.01);
-            expect(h.sellable).toBe(e.sellable);
-            expect(h.band).toBe(e.sellable <= 2 ? 'few_left' : 'in_stock');
-            expect(h.countedAt).toBe(e.countedAt);
-            expect(h.open).toBe(alwaysOpen.has(h.id));
-          });
-          expect(answer.explanation === null).toBe(expected.length > 0);
+          const asked = query({ near: center, radius, limit, openNow, safety, excludeLocationIds: excluded ? [excluded] : undefined });
+          // Read fresh, then as the public doors read it: the last of these asks is answered from the hot product's kept shelves.
+          for (const recent of [false, ...Array.from({ length: HOT_AFTER_ASKS }, () => true)]) {
+            const answer = (await productAvailability(db(), { ...asked, recent }))!;
+            expect(answer.holders.map((h) => h.id)).toEqual(expected.map((e) => e.locationId));
+            answer.holders.forEach((h, i) => {
+              const e = expected[i]!;
+              expect(Math.abs(h.distance - e.distance)).toBeLessThan(0.01);
+              expect(h.sellable).toBe(e.sellable);
+              expect(h.band).toBe(e.sellable <= 2 ? 'few_left' : 'in_stock');
+              expect(h.countedAt).toBe(e.countedAt);
+              expect(h.open).toBe(alwaysOpen.has(h.id));
+            });
+            expect(answer.explanation === null).toBe(expected.length > 0);
+          }
         },
       ),
       { numRuns: 40 },
@@ -329,6 +343,49 @@ describe('over HTTP', () => {
     }
     expect(body.product).toMatchObject({ sku: SKU, online_status: 'sold_out', order_url: null });
     expect(body.explanation).toBeNull();
+  });
+});
+
+describe('a hot product’s kept shelves', () => {
+  const ask = (now: number) => productAvailability(db(), query({ near: LYON, radius: 50_000, limit: 20, now: new Date(now), recent: true }));
+  const sellableAt = async (now: number, id: string) => (await ask(now))!.holders.find((h) => h.id === id)?.sellable;
+
+  it('a count written elsewhere shows within the kept time; one recorded in this isolate shows at once', async () => {
+    const [a, b] = cluster.filter((l) => l.alwaysOpen);
+    const t = Date.now();
+    await setStock([{ locationId: a!.id, quantity: 6, countedAt: t }, { locationId: b!.id, quantity: 4, countedAt: t }]);
+    for (let i = 0; i < HOT_AFTER_ASKS; i++) expect(await sellableAt(t, a!.id)).toBe(5);
+
+    // Another isolate's write: this one keeps what it read, for the kept time at most.
+    await setStock([{ locationId: a!.id, quantity: 9, countedAt: t }, { locationId: b!.id, quantity: 4, countedAt: t }], [], SKU, false);
+    expect(await sellableAt(t + RECENT_SHELVES_MAX_AGE_MS - 1, a!.id)).toBe(5);
+    expect(await sellableAt(t + RECENT_SHELVES_MAX_AGE_MS, a!.id)).toBe(8);
+
+    // A clerk's count in this isolate drops the kept shelves at once.
+    const later = t + RECENT_SHELVES_MAX_AGE_MS + 1;
+    for (let i = 0; i < HOT_AFTER_ASKS; i++) expect(await sellableAt(later, b!.id)).toBe(3);
+    const staff = (await findStaffByToken(db(), await token('counter', 'office', b!.id), new Date().toISOString()))!;
+    const { version } = (await env.DB.prepare('select version from location_stock where location_id = ? and sku = ?').bind(b!.id, SKU).first<{ version: number }>())!;
+    const counted = await recordCount(db(), staff, { locationId: b!.id, sku: SKU, quantity: 12, expected: { kind: 'version', version } }, new Date(), 1);
+    expect(counted.ok).toBe(true);
+    expect(await sellableAt(later + 1, b!.id)).toBe(11);
+  });
+
+  it('over HTTP, a hot product’s answer reads nothing from D1', async () => {
+    const holders = cluster.filter((l) => l.alwaysOpen).slice(0, 3);
+    await setStock(holders.map((l) => ({ locationId: l.id, quantity: 5, countedAt: Date.now() })));
+    const queries: number[] = [];
+    const found: string[][] = [];
+    // A different radius each time: each is its own request, never an edge copy of another.
+    for (let i = 0; i < HOT_AFTER_ASKS + 2; i++) {
+      const response = await request(`/api/v1/products/${SKU}/availability?near=${LYON.latitude},${LYON.longitude}&radius=${40_000 + i}`);
+      expect(response.status).toBe(200);
+      found.push(((await response.json()) as { holders: Array<{ id: string }> }).holders.map((h) => h.id).sort());
+      queries.push(Number(/d1-queries;desc=(\d+)/.exec(response.headers.get('server-timing') ?? '')?.[1]));
+    }
+    expect(new Set(found.map((f) => f.join()))).toEqual(new Set([holders.map((l) => l.id).sort().join()]));
+    expect(queries.slice(0, HOT_AFTER_ASKS - 1).every((n) => n >= 2)).toBe(true);
+    expect(queries.slice(HOT_AFTER_ASKS)).toEqual([0, 0]);
   });
 });
 

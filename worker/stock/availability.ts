@@ -37,6 +37,7 @@ import { ANONYMOUS_LIMIT_MESSAGE, ANONYMOUS_LIMIT_PERIOD_S, anonymousWithinLimit
 import { type CandidateFilter, type Resolution, searchLocations } from '../locator/search';
 import { formatDistance, MAX_QUERY_LENGTH, NEAR_EXPECTED, NEAR_PATTERN, readNear } from '../locator/search-request';
 import { BAND_LABELS, bandOf, countAge, type QuantityBand, sellableUnits } from './levels';
+import { type KeptProduct, recentShelves } from './recent-shelves';
 
 export interface AvailabilityQuery {
   sku: string;
@@ -53,6 +54,12 @@ export interface AvailabilityQuery {
   safety: number;
   /** Locations left out (a refused reservation's office, when its alternatives are asked). */
   excludeLocationIds?: readonly string[];
+  /**
+   * Whether shelves read a few seconds ago may answer (recent-shelves.ts):
+   * the public doors (API, product page) say so; a refused reservation's
+   * alternatives read fresh.
+   */
+  recent?: boolean;
 }
 
 /** A location that can sell the product now, as every door shows it. */
@@ -103,14 +110,15 @@ export const WITHDRAWN_EXPLANATION = 'Ce produit n’est plus vendu : aucun bure
 
 /** The product and the nearest locations that can sell it; undefined for an unknown sku. */
 export async function productAvailability(db: Database, query: AvailabilityQuery): Promise<Availability | undefined> {
-  const product = await findProduct(db, query.sku);
+  const recent = query.recent ? await recentShelves(db, query.sku, query.now.getTime()) : undefined;
+  const product = recent?.product ?? (await findProduct(db, query.sku));
   if (!product) return undefined;
   // No longer sold: nothing to reserve anywhere, whatever is left on a shelf.
   if (!isOnSale(product)) return { product, center: null, resolution: null, holders: [], explanation: WITHDRAWN_EXPLANATION };
 
   const within = `dans un rayon de ${formatDistance(query.radius)}`;
   const holding: CandidateFilter<Shelf> = {
-    read: (ids) => shelvesHolding(db, product.sku, ids, query),
+    read: async (ids) => (recent ? keptShelvesHolding(recent, ids, query) : shelvesHolding(db, product.sku, ids, query)),
     noneWithin: `Aucun point de contact n’a ce produit en stock ${within}.`,
     passed: (count, where) => `${count} ${count > 1 ? 'points de contact l’ont' : 'point de contact l’a'} en stock ${where}`,
   };
@@ -169,6 +177,19 @@ async function shelvesHolding(db: Database, sku: string, ids: string[], query: A
   for (const row of results) {
     const sellable = sellableUnits(row.quantity, row.held, query.safety);
     if (sellable > 0) found.set(row.id, { sellable, countedAt: row.counted_at });
+  }
+  return found;
+}
+
+/** The same as {@link shelvesHolding}, from a hot product's kept shelves (no query). */
+function keptShelvesHolding(recent: KeptProduct, ids: string[], query: AvailabilityQuery): Map<string, Shelf> {
+  const excluded = new Set(query.excludeLocationIds ?? []);
+  const found = new Map<string, Shelf>();
+  for (const id of ids) {
+    const shelf = recent.shelves.get(id);
+    if (!shelf || excluded.has(id)) continue;
+    const sellable = sellableUnits(shelf.quantity, shelf.held, query.safety);
+    if (sellable > 0) found.set(id, { sellable, countedAt: shelf.countedAt });
   }
   return found;
 }
@@ -324,7 +345,7 @@ export const availabilityRoutes = new Hono()
       }
       const availability = await productAvailability(database(), {
         sku, near: query.near, q: query.q, openNow: isTrue(query.open_now), radius: query.radius, limit: query.limit,
-        now: new Date(), safety: bindings().stockSafetyUnits,
+        now: new Date(), safety: bindings().stockSafetyUnits, recent: true,
       });
       if (!availability) throw unknownProduct(sku);
       // As the locator's search: kept briefly, the hours and counts behind it move.

@@ -6,8 +6,12 @@
  * D1 batch, so the feed (`inventory_feed`) is regenerated incrementally and
  * never recomputed whole. A row's quantity is what can be sold: counted,
  * less live holds and the safety stock (levels.ts).
+ *
+ * Being on every such write, it is also where this isolate drops the
+ * shelves it keeps of a hot product (recent-shelves.ts).
  */
 import { FEW_LEFT } from './levels';
+import { forgetAllShelves, forgetShelves } from './recent-shelves';
 
 export interface StockPair {
   locationId: string;
@@ -20,6 +24,7 @@ export interface StockPair {
  * Rows whose figures did not move keep their `updated_at`.
  */
 export function feedRowsRefresh(d1: D1Database, pairs: readonly StockPair[], now: number, safety: number): D1PreparedStatement {
+  forgetShelves(pairs.map((p) => p.sku));
   return d1.prepare(`${FEED_UPSERT_HEAD}
     where (s.location_id, s.sku) in (select j.value ->> '$[0]', j.value ->> '$[1]' from json_each(?4) j)
   ) where true ${FEED_UPSERT_TAIL}`).bind(now, safety, FEW_LEFT, JSON.stringify(pairs.map((p) => [p.locationId, p.sku])));
@@ -27,6 +32,7 @@ export function feedRowsRefresh(d1: D1Database, pairs: readonly StockPair[], now
 
 /** Every feed row of the whole network at once: for the demo seed only (a write never needs it). */
 export function feedRowsRebuild(d1: D1Database, now: number, safety: number): D1PreparedStatement {
+  forgetAllShelves();
   return d1.prepare(`${FEED_UPSERT_HEAD}
     where ?4 is null
   ) where true ${FEED_UPSERT_TAIL}`).bind(now, safety, FEW_LEFT, null);
