@@ -9,7 +9,10 @@
  * `demoCatalogue()`/`demoStock()` with this file's own great-circle
  * distance and ordering, and opening from the hours API (another door).
  * Gates: no script, 14 KB compressed, JSON-LD that parses and names the
- * offices shown, axe-core WCAG 2.2 AA.
+ * offices shown, axe-core WCAG 2.2 AA. The canonical page's count of
+ * offices and its JSON-LD offers are checked against the served
+ * database as it is when read (other page tests share it: their holds and
+ * counts are in it), with this file's own arithmetic.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -27,6 +30,10 @@ const stock = demoStock(PARCEL_NETWORK, catalogue, new Date());
 const network = new Map(PARCEL_NETWORK.map((l) => [l.id, l]));
 /** The seed's default, as the served Worker has it (no STOCK_SAFETY_UNITS). */
 const SAFETY = 1;
+/** Offices the canonical page names in its JSON-LD, most units first. */
+const OFFER_PLACES = 10;
+/** Places with a counter keep stock; relays, lockers and shops do not. */
+const WITH_COUNTER = new Set(['post_office', 'communal_agency', 'intercommunal_agency', 'military_agency']);
 /** What the product page searches: 20 km, 8 offices. */
 const PAGE_RADIUS = 20_000;
 const PAGE_HOLDERS = 8;
@@ -146,7 +153,82 @@ describe('/boutique/{sku}', () => {
     expect(page.html).not.toMatch(/<img\b/);
     const product = productOf(jsonLd(page.html));
     expect(product).toMatchObject({ '@type': 'Product', sku: soldOut.sku, name: soldOut.name });
-    expect(product.offers).toEqual([expect.objectContaining({ price: (soldOut.priceCents / 100).toFixed(2), priceCurrency: 'EUR', availability: 'https://schema.org/OutOfStock' })]);
+    // The online shop's offer first; the offices' follow (below).
+    expect(product.offers[0]).toEqual(expect.objectContaining({ price: (soldOut.priceCents / 100).toFixed(2), priceCurrency: 'EUR', availability: 'https://schema.org/OutOfStock' }));
+    expect(product.offers[0].availableAtOrFrom).toBeUndefined();
+  });
+
+  /**
+   * Every active place with a counter that can sell `sku` now, read from the
+   * served database row by row (counts, live holds, places) and computed
+   * here: counted − live holds − safety above zero; most units first, then id.
+   */
+  async function sellersNow(sku: string) {
+    const { db, close } = await openDatabase({ persistTo: inject('statePath') });
+    try {
+      const now = Date.now();
+      const d1 = db.$client;
+      const counts = (await d1.prepare('select location_id as id, quantity from location_stock where sku = ?').bind(sku).all<{ id: string; quantity: number }>()).results;
+      const holds = (await d1.prepare(`select location_id as id, quantity, status, expires_at from stock_holds where sku = ?`).bind(sku)
+        .all<{ id: string; quantity: number; status: string; expires_at: number }>()).results;
+      const places = (await d1.prepare('select id, name, type, status, postcode from locations where id in (select value from json_each(?))').bind(JSON.stringify(counts.map((c) => c.id)))
+        .all<{ id: string; name: string; type: string; status: string; postcode: string }>()).results;
+      const placeOf = new Map(places.map((p) => [p.id, p]));
+      const product = await d1.prepare('select withdrawn_at from products where sku = ?').bind(sku).first<{ withdrawn_at: number | null }>();
+      if (!product || product.withdrawn_at !== null) return [];
+      return counts
+        .map((c) => {
+          const held = holds.filter((h) => h.id === c.id && h.status === 'active' && h.expires_at > now).reduce((t, h) => t + h.quantity, 0);
+          return { id: c.id, sellable: c.quantity - held - SAFETY, place: placeOf.get(c.id) };
+        })
+        .filter((c) => c.sellable > 0 && c.place?.status === 'active' && WITH_COUNTER.has(c.place.type))
+        .sort((a, b) => b.sellable - a.sellable || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    } finally {
+      await close();
+    }
+  }
+
+  it('on its canonical page, says how many offices can sell it now and offers it at the 10 with the most units, in JSON-LD', async () => {
+    const onlineOnly = catalogue.find((p) => !p.counter && !p.withdrawn);
+    const products = [soldOut, inStockOnline, ...(onlineOnly ? [onlineOnly] : [])];
+    const totals: number[] = [];
+    for (const product of products) {
+      const expected = await sellersNow(product.sku);
+      totals.push(expected.length);
+      const page = await gated(`/boutique/${product.sku}`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('cache-control')).toMatch(/^public/);
+      expect(page.html).not.toContain('<meta name="robots" content="noindex">');
+
+      const text = textOf(page.html);
+      const line = expected.length === 0 ? 'Dans aucun bureau pour l’instant'
+        : `Disponible dans ${expected.length.toLocaleString('fr-FR')} ${expected.length > 1 ? 'bureaux' : 'bureau'}`;
+      expect(text, product.sku).toContain(line);
+      expect(text.indexOf(line)).toBeGreaterThan(text.indexOf('Où le trouver en bureau ?'));
+      expect(text.indexOf(line)).toBeLessThan(text.indexOf('Commune, code postal ou adresse'));
+
+      const offers = productOf(jsonLd(page.html)).offers;
+      const named = offers.slice(1);
+      expect(named.length).toBeLessThanOrEqual(OFFER_PLACES);
+      const top = expected.slice(0, OFFER_PLACES);
+      expect(named.map((o: any) => o.availableAtOrFrom.url.split('-').pop().toUpperCase()), product.sku).toEqual(top.map((e) => e.id));
+      named.forEach((offer: any, i: number) => {
+        const e = top[i]!;
+        expect(offer).toMatchObject({ '@type': 'Offer', price: (product.priceCents / 100).toFixed(2), priceCurrency: 'EUR' });
+        expect(offer.availability).toBe(e.sellable <= 2 ? 'https://schema.org/LimitedAvailability' : 'https://schema.org/InStock');
+        expect(offer.availableAtOrFrom).toMatchObject({ name: e.place!.name, address: { '@type': 'PostalAddress', postalCode: e.place!.postcode } });
+        expect(offer.availableAtOrFrom['@type']).toBe(e.place!.type === 'post_office' ? 'PostOffice' : 'LocalBusiness');
+        expect(offer.availableAtOrFrom.url).toMatch(new RegExp(`^${baseUrl}/bureaux/`));
+      });
+    }
+    // The sold-out collection is on more than 10 shelves in the demo: the page names 10, and counts them all.
+    expect(totals[0]).toBeGreaterThan(OFFER_PLACES);
+    if (onlineOnly) expect(totals[2]).toBe(0);
+
+    // Withdrawn: no office, no count, only the discontinued offer.
+    const gone = await gated(`/boutique/${withdrawn.sku}`);
+    expect(textOf(gone.html)).not.toMatch(/Disponible dans|Dans aucun bureau/);
+    expect(productOf(jsonLd(gone.html)).offers).toEqual([expect.objectContaining({ availability: 'https://schema.org/Discontinued' })]);
   });
 
   it('lists the nearest holders with distance, opening, band, count age and a link to reserve; JSON-LD names them', async () => {

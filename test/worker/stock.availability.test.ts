@@ -15,7 +15,10 @@ import { seedSchedules } from '../../worker/hours/store';
 import { addDays, localParts } from '../../worker/hours/zoned-time';
 import { forgetGazetteer } from '../../worker/locator/gazetteer';
 import { MAX_EXAMINED } from '../../worker/locator/search';
-import { type AvailabilityQuery, type Holder, holderLine, productAvailability } from '../../worker/stock/availability';
+import {
+  type AvailabilityQuery, type Holder, holderLine, holdersCountLine, productAvailability, productHoldersSummary,
+} from '../../worker/stock/availability';
+import { reservePath as catalogueReservePath } from '../../worker/catalogue/present';
 import { recordCount } from '../../worker/stock/counts';
 import { forgetAllShelves, HOT_AFTER_ASKS, RECENT_SHELVES_MAX_AGE_MS } from '../../worker/stock/recent-shelves';
 import { findStaffByToken } from '../../worker/staff/tokens';
@@ -403,5 +406,124 @@ describe('a holder on the product page', () => {
     expect(holderLine({ ...holder, distance: 349 }, { sku: SKU, withdrawnAt: null }).distance).toBe('350 m');
     expect(holderLine(holder, { sku: SKU, withdrawnAt: 5 }).reserveHref).toBeNull();
     expect(holderLine({ ...holder, sellable: 0, band: 'sold_out' }, { sku: SKU, withdrawnAt: null }).reserveHref).toBeNull();
+  });
+});
+
+describe('every office that can sell it, for the canonical product page', () => {
+  /** Places with a counter, as the issue has them (this file's own list): relays, lockers and shops keep no stock. */
+  const WITH_COUNTER = new Set(['post_office', 'communal_agency', 'intercommunal_agency', 'military_agency']);
+  /** Places beside the Lyon cluster that the summary must count, or leave out (no counter, or left the network). */
+  const extras = [
+    { id: 'AVXREL', type: 'partner_relay', status: 'active' },
+    { id: 'AVXLCK', type: 'parcel_locker', status: 'active' },
+    { id: 'AVXSHP', type: 'parcel_shop', status: 'active' },
+    { id: 'AVXINT', type: 'intercommunal_agency', status: 'active' },
+    { id: 'AVXMIL', type: 'military_agency', status: 'active' },
+    { id: 'AVXGONE', type: 'post_office', status: 'closed' },
+  ] as const;
+  const extraById = new Map<string, { type: string; status: string }>(extras.map((e) => [e.id, e]));
+  const placeOf = (id: string) => extraById.get(id) ?? { type: byId.get(id)!.type, status: 'active' };
+  const ids = [...cluster.map((l) => l.id), closedToday.id, ...crowd.slice(0, 40).map((l) => l.id), beyondCrowd.id, ...extras.map((e) => e.id)];
+
+  beforeAll(async () => {
+    // Copies of one cluster office, written in SQL: the importer would close the rest of the network for a partial source.
+    const row = (await env.DB.prepare('select * from locations where id = ?').bind(cluster[1]!.id).first<Record<string, unknown>>())!;
+    const columns = Object.keys(row);
+    await env.DB.batch(extras.map((e) => {
+      const copy: Record<string, unknown> = { ...row, id: e.id, name: `Essai ${e.id}`, type: e.type, status: e.status, parent_id: null, source_hash: e.id, closed_at: e.status === 'closed' ? '2026-01-01' : null };
+      return env.DB.prepare(`insert into locations (${columns.join(', ')}) values (${columns.map((_, i) => `?${i + 1}`).join(', ')})`).bind(...columns.map((c) => copy[c] ?? null));
+    }));
+  });
+
+  /** This file's own answer: counted − live holds − safety above zero, at active places with a counter; most units first, then id. */
+  function expectedSummary(counts: Count[], holds: Hold[], now: number, safety: number) {
+    return counts
+      .filter((c) => placeOf(c.locationId).status === 'active' && WITH_COUNTER.has(placeOf(c.locationId).type))
+      .map((c) => {
+        const live = holds.filter((h) => h.locationId === c.locationId && h.status === 'active' && h.expiresAt > now).reduce((t, h) => t + h.quantity, 0);
+        return { id: c.locationId, sellable: c.quantity - live - safety, countedAt: c.countedAt };
+      })
+      .filter((c) => c.sellable > 0)
+      .sort((a, b) => b.sellable - a.sellable || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  it('counts every place that can sell one, and names the `limit` with the most units, ties by location id', async () => {
+    const countArb = fc.option(fc.record({ quantity: fc.integer({ min: 0, max: 8 }), agoMin: fc.integer({ min: 0, max: 5000 }) }), { nil: undefined, freq: 2 });
+    const holdArb = fc.record({
+      quantity: fc.integer({ min: 1, max: 3 }),
+      status: fc.constantFrom('active', 'active', 'cancelled', 'collected') as fc.Arbitrary<Hold['status']>,
+      expired: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(countArb, fc.array(holdArb, { maxLength: 2 })), { minLength: ids.length, maxLength: ids.length }),
+        fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 15 }),
+        async (shelves, safety, limit) => {
+          const now = Date.now();
+          const counts: Count[] = [];
+          const holds: Hold[] = [];
+          shelves.forEach(([count, hs], i) => {
+            if (count) counts.push({ locationId: ids[i]!, quantity: count.quantity, countedAt: now - count.agoMin * MINUTE });
+            for (const h of hs) holds.push({ locationId: ids[i]!, quantity: h.quantity, status: h.status, expiresAt: now + (h.expired ? -HOUR : HOUR) });
+          });
+          await setStock(counts, holds);
+          const expected = expectedSummary(counts, holds, now, safety);
+
+          const summary = await productHoldersSummary(db(), SKU, new Date(now), safety, limit);
+          expect(summary.total).toBe(expected.length);
+          expect(summary.top.map((p) => p.id)).toEqual(expected.slice(0, limit).map((e) => e.id));
+          summary.top.forEach((place, i) => {
+            const e = expected[i]!;
+            expect(place.sellable).toBe(e.sellable);
+            expect(place.band).toBe(e.sellable <= 2 ? 'few_left' : 'in_stock');
+            expect(place.countedAt).toBe(e.countedAt);
+            expect(place.path.endsWith(`-${e.id.toLowerCase()}`)).toBe(true);
+          });
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('has the offices’ addresses for JSON-LD, and a band and count age as the holders have them', async () => {
+    const [a] = cluster.filter((l) => l.type === 'post_office');
+    const now = Date.now();
+    await setStock([{ locationId: a!.id, quantity: 4, countedAt: now - 3 * HOUR }]);
+    const summary = await productHoldersSummary(db(), SKU, new Date(now), 1, 10);
+    expect(summary).toEqual({
+      total: 1,
+      top: [{
+        id: a!.id, name: a!.name, commune: a!.commune, postcode: a!.postcode, department: a!.department, type: 'post_office',
+        path: expect.stringMatching(/^\/bureaux\//), latitude: a!.latitude, longitude: a!.longitude,
+        sellable: 3, band: 'in_stock', countedAt: now - 3 * HOUR, countAge: 'compté il y a 3 h',
+      }],
+    });
+    // The same place as the search finds it: the same page address.
+    const searched = (await productAvailability(db(), query({ near: a!, radius: 1000 })))!;
+    expect(searched.holders.find((h) => h.id === a!.id)?.path).toBe(summary.top[0]!.path);
+  });
+
+  it('still counts them all when none is asked for, and says none for a withdrawn or unknown product', async () => {
+    const holders = cluster.slice(0, 7);
+    await setStock(holders.map((l) => ({ locationId: l.id, quantity: 5, countedAt: Date.now() })));
+    expect(await productHoldersSummary(db(), SKU, new Date(), 1, 0)).toEqual({ total: 7, top: [] });
+    await setStock(holders.map((l) => ({ locationId: l.id, quantity: 5, countedAt: Date.now() })), [], WITHDRAWN);
+    expect(await productHoldersSummary(db(), WITHDRAWN, new Date(), 1, 10)).toEqual({ total: 0, top: [] });
+    expect(await productHoldersSummary(db(), 'ZZ-UNKNOWN', new Date(), 1, 10)).toEqual({ total: 0, top: [] });
+  });
+
+  it('reads in French on the page', () => {
+    expect(holdersCountLine(0)).toBe('Dans aucun bureau pour l’instant');
+    expect(holdersCountLine(1)).toBe('Disponible dans 1 bureau');
+    expect(holdersCountLine(42)).toBe('Disponible dans 42 bureaux');
+    // French digit groups: a narrow no-break space (or a no-break space, as the platform's ICU has it).
+    expect(holdersCountLine(1234)).toMatch(/^Disponible dans 1[\u202f\u00a0]234 bureaux$/);
+  });
+});
+
+describe('the reservation page’s address', () => {
+  it('encodes the sku and the place both', () => {
+    expect(catalogueReservePath(SKU, '29019A')).toBe(`/boutique/${SKU}/reserver?lieu=29019A`);
+    expect(catalogueReservePath('A B/É', 'x&y=1')).toBe('/boutique/A%20B%2F%C3%89/reserver?lieu=x%26y%3D1');
   });
 });

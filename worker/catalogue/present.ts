@@ -32,8 +32,12 @@ export function onlineStatus(product: Pick<ProductRow, 'withdrawnAt' | 'soldOnli
 export const productPath = (sku: string) => `/boutique/${sku}`;
 /** The online order form (orders/…): only for a product in stock online. */
 export const orderPath = (sku: string) => `/boutique/${sku}/commander`;
-/** The reservation form at one office (stock/…): only for a product on sale that the office can sell. */
-export const reservePath = (sku: string, locationId: string) => `/boutique/${sku}/reserver?lieu=${encodeURIComponent(locationId)}`;
+/**
+ * The reservation form at one office (stock/…): only for a product on sale
+ * that the office can sell. Both parts encoded: the reservation page builds
+ * its own address from whatever sku and place it was asked for.
+ */
+export const reservePath = (sku: string, locationId: string) => `/boutique/${encodeURIComponent(sku)}/reserver?lieu=${encodeURIComponent(locationId)}`;
 
 export function presentProduct(product: ProductRow) {
   const status = onlineStatus(product);

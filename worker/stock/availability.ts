@@ -12,6 +12,10 @@
  * A location holds the product when it can still sell a unit: its count,
  * less live holds and the safety stock (levels.ts), is above zero.
  *
+ * With no place searched (the canonical product page), how many places
+ * can sell it network-wide and the few with the most units, for its
+ * JSON-LD offers ({@link productHoldersSummary}): one query, bounded.
+ *
  * Also here, because stock reads the catalogue and the catalogue never
  * reads stock: a holder as the API and the product page show it, and the
  * API's door, `GET /api/v1/products/{sku}/availability`
@@ -192,6 +196,81 @@ function keptShelvesHolding(recent: KeptProduct, ids: string[], query: Availabil
     if (sellable > 0) found.set(id, { sellable, countedAt: shelf.countedAt });
   }
   return found;
+}
+
+// ---------------------------------------------------------------------------
+// Every office that can sell it (the canonical product page)
+
+/** A place that can sell the product now, without a searched point (no distance) or hours (no opening). */
+export type StockedPlace = Omit<Holder, 'distance' | 'open' | 'summary'>;
+
+export interface HoldersSummary {
+  /** How many active places with a counter can sell at least one unit now. */
+  total: number;
+  /** At most `limit` of them: most sellable units first, then location id. */
+  top: StockedPlace[];
+}
+
+/** The offices the canonical product page names in its JSON-LD: enough for a search engine, bounded for the 14 KB page. */
+export const PAGE_OFFER_PLACES = 10;
+
+/**
+ * How many places can sell `sku` now, network-wide, and the `limit` with
+ * the most units (ties by location id): what the canonical product page
+ * says and names in its JSON-LD, with no place searched. None for an
+ * unknown or withdrawn product.
+ *
+ * ONE query: the product row, then its shelves through
+ * `location_stock_sku_idx` (sku, location_id) as the outer loop (CROSS JOIN
+ * fixes the order: never a scan of the network probing each location),
+ * each joined with its location (active, with a counter) and its live
+ * holds (active, not past their deadline, as {@link shelvesHolding}), by
+ * `stock_holds_live_idx`. Sellable units are levels.ts's
+ * `sellableUnits` (counted − held − safety), kept when above zero, so
+ * only the `limit` rows and the total (a window count over the kept
+ * groups) leave D1, however many shelves hold it.
+ */
+export async function productHoldersSummary(db: Database, sku: string, now: Date, safety: number, limit: number): Promise<HoldersSummary> {
+  const { results } = await db.$client.prepare(`select l.id, l.name, l.type, l.postcode, l.commune, l.department, l.latitude, l.longitude,
+      s.counted_at, s.quantity - ?2 - coalesce(sum(h.quantity), 0) as sellable, count(*) over () as total
+    from products p
+    cross join location_stock s indexed by location_stock_sku_idx on s.sku = p.sku
+    cross join locations l on l.id = s.location_id
+    left join stock_holds h on h.location_id = s.location_id and h.sku = s.sku and h.status = 'active' and h.expires_at > ?3
+    where p.sku = ?1 and p.withdrawn_at is null and s.quantity > ?2
+      and l.status = 'active' and l.type in (select value from json_each(?4))
+    group by s.location_id
+    having sellable > 0
+    order by sellable desc, l.id
+    limit ?5`)
+    // At least one row, when there is one: it carries the total.
+    .bind(sku, safety, now.getTime(), JSON.stringify([...COUNTER_LOCATION_TYPES]), Math.max(1, limit))
+    .all<{
+      id: string; name: string; type: LocationType; postcode: string; commune: string; department: string;
+      latitude: number; longitude: number; counted_at: number; sellable: number; total: number;
+    }>();
+  const top = results.slice(0, Math.max(0, limit)).map((row): StockedPlace => ({
+    id: row.id,
+    name: row.name,
+    commune: row.commune,
+    postcode: row.postcode,
+    department: row.department,
+    type: row.type,
+    path: locationPath(row),
+    latitude: row.latitude,
+    longitude: row.longitude,
+    sellable: row.sellable,
+    band: bandOf(row.sellable),
+    countedAt: row.counted_at,
+    countAge: countAge(row.counted_at, now.getTime()),
+  }));
+  return { total: results[0]?.total ?? 0, top };
+}
+
+/** The canonical page's line beside "Où le trouver en bureau ?": "Disponible dans 1 234 bureaux", "Dans aucun bureau pour l’instant". */
+export function holdersCountLine(total: number): string {
+  if (total <= 0) return 'Dans aucun bureau pour l’instant';
+  return `Disponible dans ${total.toLocaleString('fr-FR')} ${total > 1 ? 'bureaux' : 'bureau'}`;
 }
 
 // ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import { and, asc, desc, eq, gt, isNull, type SQL, sql } from 'drizzle-orm';
 import { counterSessions, customers, type CustomerRow, type LocationRow, locations, products, stockHolds } from '../../db/schema';
 import type { HoldStatus } from '../../db/vocabulary';
 import { historyInsertIf } from '../accounts/history';
+import { reservePath } from '../catalogue/present';
 import { findProduct, isOnSale, type ProductRow } from '../catalogue/products';
 import { type Database, inList } from '../database';
 import { scheduleAt } from '../hours/use-cases';
@@ -299,9 +300,6 @@ export async function nearestAlternatives(db: Database, input: { sku: string; lo
       reservePath: reservePath(input.sku, holder.id),
     }));
 }
-
-/** The reservation page of a product at an office. */
-export const reservePath = (sku: string, locationId: string) => `/boutique/${encodeURIComponent(sku)}/reserver?lieu=${encodeURIComponent(locationId)}`;
 
 /**
  * What a hold of `sku` at `locationId` taken now would be: the product on
