@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type {
-  ExceptionReason, HoldStatus, Interval, LocationType, OrderChannel, OrderDelivery, OrderPayment, ProductKind, Service, StockChangeSource, WeeklyRule,
+  BookingStatus, ExceptionReason, HoldStatus, OfferKind, Interval, LocationType, OrderChannel, OrderDelivery, OrderPayment, ProductKind, Service, StockChangeSource, WeeklyRule,
 } from './vocabulary';
 
 /** Every place a customer can go to: offices, agencies, relays, lockers, relay shops. */
@@ -878,3 +878,93 @@ export const inventoryFeed = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.locationId, t.sku] }), index('inventory_feed_updated_idx').on(t.updatedAt)],
 );
+
+// ---------------------------------------------------------------------------
+// Pro services: professional accounts, what an office offers, bookings.
+
+/** A customer account marked professional: its SIRET (14 digits, checked by its key) and company name. */
+export const proProfiles = sqliteTable('pro_profiles', {
+  customerId: text('customer_id').primaryKey().references(() => customers.id, { onDelete: 'cascade' }),
+  siret: text('siret').notNull(),
+  company: text('company').notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/**
+ * One thing an office offers: an appointment type (its duration, and as
+ * many seats per slot as advisors) or deposit slots (15 minutes, a number
+ * of parcel batches per slot). Never deleted while bookings name it: a
+ * withdrawn offer is `active = false`. `version` moves with each change of
+ * the row.
+ */
+export const officeOffers = sqliteTable(
+  'office_offers',
+  {
+    /** `ofr_…` */
+    id: text('id').primaryKey(),
+    locationId: text('location_id').notNull(),
+    kind: text('kind').$type<OfferKind>().notNull(),
+    label: text('label').notNull(),
+    durationMinutes: integer('duration_minutes').notNull(),
+    /** Seats per slot: advisors (appointments) or parcel batches (deposits). */
+    capacity: integer('capacity').notNull(),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    updatedAt: integer('updated_at').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [index('office_offers_location_idx').on(t.locationId, t.active)],
+);
+
+/**
+ * The version of an office's list of offers as a whole: a replacement of
+ * the list names it in If-Match (a compare-and-set, as the stock sheet).
+ * `claim` marks the batch that won it.
+ */
+export const officeOfferSheets = sqliteTable('office_offer_sheets', {
+  locationId: text('location_id').primaryKey(),
+  version: integer('version').notNull(),
+  claim: text('claim'),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/**
+ * A seat at an office: held for a few minutes, then booked, or cancelled.
+ * It is taken by ONE conditional insert that counts the live seats of the
+ * same offer overlapping it (worker/bookings/store.ts): live seats never
+ * exceed the offer's capacity. A hold past `holdExpiresAt` counts for
+ * nothing, at once, without any job.
+ */
+export const bookings = sqliteTable(
+  'bookings',
+  {
+    /** `RDV-…`: the public reference, given at the counter. */
+    id: text('id').primaryKey(),
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    locationId: text('location_id').notNull(),
+    offerId: text('offer_id').notNull().references(() => officeOffers.id),
+    kind: text('kind').$type<OfferKind>().notNull(),
+    startsAt: integer('starts_at').notNull(),
+    endsAt: integer('ends_at').notNull(),
+    status: text('status').$type<BookingStatus>().notNull().default('held'),
+    holdExpiresAt: integer('hold_expires_at').notNull(),
+    /** The request's Idempotency-Key: the same key is the same booking. */
+    requestKey: text('request_key').notNull(),
+    /** Parcels announced for a deposit. */
+    parcels: integer('parcels'),
+    createdAt: integer('created_at').notNull(),
+    confirmedAt: integer('confirmed_at'),
+    cancelledAt: integer('cancelled_at'),
+  },
+  (t) => [
+    uniqueIndex('bookings_request_idx').on(t.customerId, t.requestKey),
+    // The capacity check and the slots listing: one offer's seats by start.
+    index('bookings_offer_start_idx').on(t.offerId, t.startsAt),
+    // The counter's day at an office.
+    index('bookings_location_start_idx').on(t.locationId, t.startsAt),
+    // A customer's bookings, and their upcoming live seats and holds (bounded on the start) inside the write.
+    index('bookings_customer_start_idx').on(t.customerId, t.startsAt),
+  ],
+);
+export type BookingRow = typeof bookings.$inferSelect;
+export type OfficeOfferRow = typeof officeOffers.$inferSelect;

@@ -98,3 +98,20 @@ export type OrderPayment = (typeof ORDER_PAYMENTS)[number];
 /** What moved a location's stock count. */
 export const STOCK_CHANGE_SOURCES = ['count', 'feed', 'collected', 'counter_order'] as const;
 export type StockChangeSource = (typeof STOCK_CHANGE_SOURCES)[number];
+
+/**
+ * What an office offers professional and other customers: an `appointment`
+ * with an advisor at the counter, or a `deposit` slot to drop a batch of
+ * already-paid parcels (15 minutes, a number of batches per slot).
+ */
+export const OFFER_KINDS = ['appointment', 'deposit'] as const;
+export type OfferKind = (typeof OFFER_KINDS)[number];
+
+/**
+ * A booking's life: `held` for a few minutes while the customer confirms
+ * (a held seat past `hold_expires_at` already counts for nothing, and reads
+ * `expired`), then `booked`; `cancelled` by its customer. `expired` is never
+ * needed in storage for correctness; it is how a lapsed hold reads.
+ */
+export const BOOKING_STATUSES = ['held', 'booked', 'cancelled', 'expired'] as const;
+export type BookingStatus = (typeof BOOKING_STATUSES)[number];

@@ -14,6 +14,7 @@ import { statusLine } from './http/status';
 import { strictQuery } from './http/validate';
 import { passkeyRoutes } from './accounts/passkey-routes';
 import { accountRoutes } from './accounts/routes';
+import { accountBookingRoutes, officeBookingRoutes, officeSlotRoutes, officeStaffRoutes } from './bookings/routes';
 import { hoursFeedRoutes, locationHoursRoutes } from './hours/routes';
 import { locationRoutes } from './locations/routes';
 import { locatorRoutes } from './locator/routes';
@@ -23,6 +24,7 @@ import { accountParcelRoutes } from './parcels/account-routes';
 import { ONE_CLICK_PATH, oneClickUnsubscribe } from './parcels/one-click';
 import { parcelRoutes } from './parcels/routes';
 import { selectionRoutes } from './partners/selection-routes';
+import { accountProRoutes } from './pro/routes';
 import { publicationRoutes } from './publication/routes';
 import { sitemapRoutes } from './sitemap/routes';
 import { availabilityRoutes } from './stock/availability';
@@ -72,6 +74,9 @@ export function createApp(): Hono {
     .route('/v1/locations', stockStaffRoutes)
     .route('/v1/locations', staffHoldRoutes)
     .route('/v1/locations', locationRoutes)
+    .route('/v1/offices', officeStaffRoutes)
+    .route('/v1/offices', officeSlotRoutes)
+    .route('/v1/offices', officeBookingRoutes)
     .route('/v1/hours', hoursFeedRoutes)
     .route('/v1/selections', selectionRoutes)
     .route('/v1/parcels', parcelRoutes)
@@ -82,6 +87,8 @@ export function createApp(): Hono {
     .route('/v1/account/parcels', accountParcelRoutes)
     .route('/v1/account/reservations', accountHoldRoutes)
     .route('/v1/account/orders', accountOrderRoutes)
+    .route('/v1/account/pro', accountProRoutes)
+    .route('/v1/account/bookings', accountBookingRoutes)
     .route('/v1/account', accountRoutes);
   app.route('/api', api);
   app.get(

@@ -7,8 +7,8 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import * as v from 'valibot';
 import {
-  counterCodes, counterSessions, customerFavourites, customerHistory, customerParcels, customers, customerSessions, orderLines, orders, outbox, passkeys, stockHolds,
-  signInAttempts, staffAudit, webauthnChallenges, type CustomerAddress, type CustomerRow,
+  bookings, counterCodes, counterSessions, customerFavourites, customerHistory, customerParcels, customers, customerSessions, orderLines, orders, outbox, passkeys, proProfiles, stockHolds,
+  signInAttempts, officeOffers, staffAudit, webauthnChallenges, type CustomerAddress, type CustomerRow,
 } from '../../db/schema';
 import type { QueueProducer } from '../config';
 import type { Database } from '../database';
@@ -122,7 +122,7 @@ export async function updatePreferences(
 /** Everything Guichet holds about the customer, as one JSON document (GDPR art. 15 and 20). */
 export async function exportAccount(db: Database, customer: CustomerRow, now: Date) {
   await historyInsert(db, { customerId: customer.id, kind: 'data.exported', at: now, where: web });
-  const [sessions, keys, visits, parcels, holds, orderRows, lines] = await db.batch([
+  const [sessions, keys, visits, parcels, holds, orderRows, lines, pro, seats] = await db.batch([
     db.select({ created_at: customerSessions.createdAt, last_seen_at: customerSessions.lastSeenAt, expires_at: customerSessions.expiresAt, method: customerSessions.method })
       .from(customerSessions).where(eq(customerSessions.customerId, customer.id)).orderBy(asc(customerSessions.createdAt)),
     db.select({ id: passkeys.id, name: passkeys.name, created_at: passkeys.createdAt, last_used_at: passkeys.lastUsedAt })
@@ -143,6 +143,14 @@ export async function exportAccount(db: Database, customer: CustomerRow, now: Da
     }).from(orders).where(eq(orders.customerId, customer.id)).orderBy(asc(orders.createdAt)),
     db.select({ order_id: orderLines.orderId, sku: orderLines.sku, name: orderLines.name, unit_price_cents: orderLines.unitPriceCents, quantity: orderLines.quantity })
       .from(orderLines).innerJoin(orders, eq(orders.id, orderLines.orderId)).where(eq(orders.customerId, customer.id)).orderBy(asc(orderLines.orderId), asc(orderLines.line)),
+    // The professional profile and the bookings at offices (issue 13), likewise read from their tables.
+    db.select({ siret: proProfiles.siret, company: proProfiles.company, created_at: proProfiles.createdAt, updated_at: proProfiles.updatedAt })
+      .from(proProfiles).where(eq(proProfiles.customerId, customer.id)),
+    db.select({
+      id: bookings.id, kind: bookings.kind, location_id: bookings.locationId, offer_id: bookings.offerId, offer_label: officeOffers.label,
+      starts_at: bookings.startsAt, ends_at: bookings.endsAt, status: bookings.status, hold_expires_at: bookings.holdExpiresAt, parcels: bookings.parcels,
+      created_at: bookings.createdAt, confirmed_at: bookings.confirmedAt, cancelled_at: bookings.cancelledAt,
+    }).from(bookings).innerJoin(officeOffers, eq(officeOffers.id, bookings.offerId)).where(eq(bookings.customerId, customer.id)).orderBy(asc(bookings.createdAt), asc(bookings.id)),
   ]);
   const instant = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   const favourites = await favouritesOf(db, customer.id);
@@ -163,6 +171,14 @@ export async function exportAccount(db: Database, customer: CustomerRow, now: Da
     counter_visits: visits,
     parcels,
     reservations: holds.map((h) => ({ ...h, created_at: instant(h.created_at), expires_at: instant(h.expires_at), closed_at: instant(h.closed_at) })),
+    professional_profile: pro[0]
+      ? { ...pro[0], created_at: instant(pro[0].created_at), updated_at: instant(pro[0].updated_at) }
+      : null,
+    // As stored: a hold past `hold_expires_at` that was never confirmed is `held` here (the account's pages say `expired`).
+    bookings: seats.map((b) => ({
+      ...b, starts_at: instant(b.starts_at), ends_at: instant(b.ends_at), hold_expires_at: instant(b.hold_expires_at),
+      created_at: instant(b.created_at), confirmed_at: instant(b.confirmed_at), cancelled_at: instant(b.cancelled_at),
+    })),
     orders: orderRows.map((o) => ({ ...o, created_at: instant(o.created_at), lines: lines.filter((l) => l.order_id === o.id).map(({ order_id: _, ...line }) => line) })),
     history: history.map((h) => ({ at: h.at, what: h.label, where: h.where, channel: h.channel, location_id: h.locationId, detail: h.detail })),
   };

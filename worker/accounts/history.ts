@@ -33,6 +33,11 @@ export const HISTORY_LABELS = {
   'hold.not_collected': 'Réservation non retirée',
   'hold.expired': 'Réservation expirée',
   'order.placed': 'Commande passée',
+  'pro.updated': 'Compte professionnel enregistré',
+  'pro.removed': 'Compte professionnel retiré',
+  'booking.held': 'Créneau retenu en bureau (à confirmer)',
+  'booking.confirmed': 'Rendez-vous confirmé',
+  'booking.cancelled': 'Rendez-vous annulé',
 } as const;
 export type HistoryKind = keyof typeof HISTORY_LABELS;
 
