@@ -47,7 +47,13 @@ export const SEARCH_EDGE_TTL = 10;
 const TIME_DEPENDENT_TTL = 60;
 /** The shop's pages show prices and online stock, which no version follows: kept a minute. */
 const CATALOGUE_EDGE_TTL = 60;
-/** A product page or API answer, and where to get it (offices' counts and holds move: kept as briefly as a search). */
+/**
+ * A product page or API answer (a page with a place searched kept as
+ * briefly as a search). Where-to-get-it API answers are not kept: keyed by
+ * free text and radius, few repeat within 10 s, and a hot product's answer
+ * is computed from the isolate's kept shelves (stock/recent-shelves.ts) for
+ * about what a hit costs, while every copy costs a write (decision 89).
+ */
 const PRODUCT = /^\/(?:boutique|api\/v1\/products)\/([A-Z0-9][A-Z0-9-]{1,30}[A-Z0-9])(\/availability)?$/;
 
 /** A parcel's page and API answer, at the canonical spelling of its number (another spelling is the app's 301 or an uncached 200). */
@@ -95,7 +101,10 @@ export function edgePlan(url: URL): EdgePlan | undefined {
       return { scope: {}, ttl: CATALOGUE_EDGE_TTL };
   }
   const product = PRODUCT.exec(path);
-  if (product) return product[2] || (path.startsWith('/boutique') && url.search) ? { scope: {}, ttl: SEARCH_EDGE_TTL } : { scope: {}, ttl: CATALOGUE_EDGE_TTL };
+  if (product) {
+    if (product[2]) return undefined;
+    return path.startsWith('/boutique') && url.search ? { scope: {}, ttl: SEARCH_EDGE_TTL } : { scope: {}, ttl: CATALOGUE_EDGE_TTL };
+  }
   if (/^\/(departements|communes)\/[^/]+$/.test(path)) return { scope: {}, ttl: DAY };
   const office = /^\/bureaux\/([^/]+)$/.exec(path);
   if (office) {

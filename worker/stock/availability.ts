@@ -41,7 +41,7 @@ import { ANONYMOUS_LIMIT_MESSAGE, ANONYMOUS_LIMIT_PERIOD_S, anonymousWithinLimit
 import { type CandidateFilter, type Resolution, searchLocations } from '../locator/search';
 import { formatDistance, MAX_QUERY_LENGTH, NEAR_EXPECTED, NEAR_PATTERN, readNear } from '../locator/search-request';
 import { BAND_LABELS, bandOf, countAge, type QuantityBand, sellableUnits } from './levels';
-import { type KeptProduct, recentShelves } from './recent-shelves';
+import { type KeptProduct, recentProduct, recentShelves } from './recent-shelves';
 
 export interface AvailabilityQuery {
   sku: string;
@@ -115,7 +115,7 @@ export const WITHDRAWN_EXPLANATION = 'Ce produit n’est plus vendu : aucun bure
 /** The product and the nearest locations that can sell it; undefined for an unknown sku. */
 export async function productAvailability(db: Database, query: AvailabilityQuery): Promise<Availability | undefined> {
   const recent = query.recent ? await recentShelves(db, query.sku, query.now.getTime()) : undefined;
-  const product = recent?.product ?? (await findProduct(db, query.sku));
+  const product = recent?.product ?? (query.recent ? await recentProduct(db, query.sku, query.now.getTime()) : await findProduct(db, query.sku));
   if (!product) return undefined;
   // No longer sold: nothing to reserve anywhere, whatever is left on a shelf.
   if (!isOnSale(product)) return { product, center: null, resolution: null, holders: [], explanation: WITHDRAWN_EXPLANATION };
