@@ -112,6 +112,10 @@ export type OfferKind = (typeof OFFER_KINDS)[number];
  * (a held seat past `hold_expires_at` already counts for nothing, and reads
  * `expired`), then `booked`; `cancelled` by its customer. `expired` is never
  * needed in storage for correctness; it is how a lapsed hold reads.
+ * `moved`: the office closes at that time after all (an exceptional
+ * closure, new weekly hours), so the cron freed the seat and told the
+ * customer the nearest free slots (worker/bookings/jobs.ts). Stored as
+ * plain text: no migration.
  */
-export const BOOKING_STATUSES = ['held', 'booked', 'cancelled', 'expired'] as const;
+export const BOOKING_STATUSES = ['held', 'booked', 'cancelled', 'expired', 'moved'] as const;
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];

@@ -4,10 +4,11 @@
  * Cloudflare handler runs the fetch pipeline (site/fetch.ts: our Hono app,
  * then the pages); the queue handler delivers outgoing messages; the cron trigger runs the
  * publication of hours changes to search engines and Google, and the accounts' sweep
- * (inactive accounts, ended sessions).
+ * (inactive accounts, ended sessions), and the rounds of parcels, holds and bookings.
  */
 import { handle } from '@astrojs/cloudflare/handler';
 import { sweepEndedSessions, sweepInactiveAccounts } from './accounts/account';
+import { runBookingJobs } from './bookings/jobs';
 import { type Config, configOf } from './config';
 import { drizzleDatabase } from './database';
 import { withEdgeCache } from './edge/cache';
@@ -52,6 +53,12 @@ export default {
       runHoldJobs(db, new Date(), { queue: config.messages.queue, origin: config.SITE_ORIGIN, safety: config.stockSafetyUnits })
         .then((report) => console.log('holds', JSON.stringify(report)))
         .catch((error) => console.error('hold jobs failed:', error instanceof Error ? error.message : String(error))),
+    );
+    // Bookings: seats whose slot the office's hours now close are freed, their customers told the nearest free slots.
+    ctx.waitUntil(
+      runBookingJobs(db, new Date(), { queue: config.messages.queue, origin: config.SITE_ORIGIN })
+        .then((report) => console.log('bookings', JSON.stringify(report)))
+        .catch((error) => console.error('booking jobs failed:', error instanceof Error ? error.message : String(error))),
     );
   },
   // Outgoing messages (worker/messages): into the outbox locally, by email and SMS when live.

@@ -38,6 +38,7 @@ export const HISTORY_LABELS = {
   'booking.held': 'Créneau retenu en bureau (à confirmer)',
   'booking.confirmed': 'Rendez-vous confirmé',
   'booking.cancelled': 'Rendez-vous annulé',
+  'booking.moved': 'Rendez-vous à reprendre : le bureau ferme à cette heure',
 } as const;
 export type HistoryKind = keyof typeof HISTORY_LABELS;
 

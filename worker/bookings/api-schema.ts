@@ -5,7 +5,7 @@
  * OpenAPI (hono-openapi).
  */
 import * as v from 'valibot';
-import { OFFER_KINDS } from '../../db/vocabulary';
+import { BOOKING_STATUSES, OFFER_KINDS } from '../../db/vocabulary';
 import { isValidDate } from '../hours/zoned-time';
 import { LOCATION_ID, ProblemSchema } from '../locations/api-schema';
 import { MAX_PARCELS } from './bookings';
@@ -89,7 +89,7 @@ export const SlotsSchema = v.object({
 export const BookingSchema = v.object({
   id: v.pipe(v.string(), v.description('The reference given at the counter: `RDV-` and 8 characters')),
   kind: v.picklist(OFFER_KINDS),
-  status: v.pipe(v.picklist(['held', 'booked', 'cancelled', 'expired']), v.description('`held` until confirmed (or `expired` after 5 minutes), then `booked`; or `cancelled`')),
+  status: v.pipe(v.picklist(BOOKING_STATUSES), v.description('`held` until confirmed (or `expired` after 5 minutes), then `booked`; or `cancelled`; or `moved`: the office closes at that time (declared after booking), the customer was told and offered the nearest free slots')),
   office_id: v.string(), office_name: v.string(), offer_id: v.string(), offer_label: v.string(),
   starts_at: v.string(), ends_at: v.string(), date: v.string(), time: v.string(), time_zone: v.string(),
   hold_expires_at: v.pipe(v.nullable(v.string()), v.description('While `held`: when the seat is released unless confirmed')),

@@ -168,7 +168,8 @@ export async function slotsListing(db: Database, input: { locationId: string; of
   return { ok: true, location, offer: found.offer, from, days, slots: await withRemaining(db, found.offer, slots, input.now) };
 }
 
-async function alternativesFor(db: Database, schedule: Schedule, offer: OfferRecord, wanted: number, now: Date): Promise<Slot[]> {
+/** The ALTERNATIVES_SHOWN free slots of `offer` nearest to `wanted` (ms), over the next BOOKING_HORIZON_DAYS: a full slot's refusal, a moved seat's message. */
+export async function alternativesFor(db: Database, schedule: Schedule, offer: OfferRecord, wanted: number, now: Date): Promise<Slot[]> {
   const listed = await withRemaining(db, offer, slotsOf(schedule, offer.durationMinutes, now, BOOKING_HORIZON_DAYS), now);
   const free = new Set(listed.filter((slot) => slot.remaining > 0).map((slot) => slot.startsAt));
   return nearestSlots(listed, wanted, (slot) => free.has(slot.startsAt), ALTERNATIVES_SHOWN);
@@ -206,7 +207,7 @@ export type BookRefusal =
 export type BookResult = { ok: true; booking: BookingView; replayed: boolean } | BookRefusal;
 
 /** "Dépôt de colis · Lille Centre · RDV-…": a history entry's detail (no personal data). */
-const historyDetail = (b: { id: string; offerLabel: string; officeName: string; startsAt: number; timeZone: string }) => {
+export const historyDetail = (b: { id: string; offerLabel: string; officeName: string; startsAt: number; timeZone: string }) => {
   const local = localParts(b.startsAt, b.timeZone);
   const time = `${String(Math.floor(local.minutes / 60)).padStart(2, '0')}:${String(local.minutes % 60).padStart(2, '0')}`;
   return `${b.offerLabel} · ${b.officeName} · ${local.date} ${time} · ${b.id}`.slice(0, 200);

@@ -272,7 +272,8 @@ function changeAnswer(result: ChangeResult, wanted: 'confirm' | 'cancel') {
   const { booking } = result;
   const why = booking.status === 'expired' ? `a expiré (non confirmée dans les ${HOLD_MINUTES} minutes) : faites une nouvelle demande`
     : booking.status === 'cancelled' ? 'est annulée'
-      : 'est passée';
+      : booking.status === 'moved' ? 'a été libérée : le bureau est fermé à cette heure (un message vous propose d’autres créneaux)'
+        : 'est passée';
   throw new Problem('conflict', `La réservation ${booking.id} ${why}${wanted === 'confirm' ? '' : ' : rien à annuler'}.`, [], {}, { status: booking.status });
 }
 

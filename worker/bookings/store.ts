@@ -255,3 +255,48 @@ export async function bookingsAtOffice(db: Database, locationId: string, from: n
   ).bind(locationId, from, to, now).all<BookingRecord>();
   return results;
 }
+
+// ---------------------------------------------------------------------------
+// The closure round (./jobs.ts)
+
+/**
+ * The SQL of `officesWithUpcomingSeats` (?1 now, ?2 highest start excluded): the offices with an offer that
+ * has a live seat starting in (now, ?2). One probe of the (offer, start) index per offer, never a scan of
+ * all seats. Exported for the index test.
+ */
+export const OFFICES_WITH_UPCOMING_SQL = `select distinct f.location_id as locationId from office_offers f
+     where exists (select 1 from bookings b where b.offer_id = f.id and b.starts_at > ?1 and b.starts_at < ?2 and ${liveSeat('b', '?1')})
+     order by f.location_id`;
+
+/** The offices that have live seats starting after `now` and before `before`. */
+export async function officesWithUpcomingSeats(db: Database, now: number, before: number): Promise<string[]> {
+  const { results } = await db.$client.prepare(OFFICES_WITH_UPCOMING_SQL).bind(now, before).all<{ locationId: string }>();
+  return results.map((r) => r.locationId);
+}
+
+/** The SQL of `upcomingLiveSeats` (?1 office, ?2 now, ?3 highest start excluded, ?4 limit): on the (office, start) index. */
+export const UPCOMING_LIVE_SEATS_SQL = `${BOOKING_SELECT} where b.location_id = ?1 and b.starts_at > ?2 and b.starts_at < ?3 and ${liveSeat('b', '?2')}
+     order by b.starts_at, b.id limit ?4`;
+
+/** An office's live seats (booked, or held with the hold running) starting after `now` and before `before`, soonest first; at most `limit`. */
+export async function upcomingLiveSeats(db: Database, locationId: string, now: number, before: number, limit: number): Promise<BookingRecord[]> {
+  const { results } = await db.$client.prepare(UPCOMING_LIVE_SEATS_SQL).bind(locationId, now, before, limit).all<BookingRecord>();
+  return results;
+}
+
+/**
+ * THE write of a move: the seat becomes `moved` (freed: it no longer counts for the capacity; `cancelled_at`
+ * says when) only if it is still live at ?2 and still starts after ?2. `returning id`: one row when moved.
+ */
+export function moveSeat(d1: D1Database, bookingId: string, now: number): D1PreparedStatement {
+  return d1.prepare(`update bookings set status = 'moved', cancelled_at = ?2 where id = ?1 and starts_at > ?2 and ${liveSeat('bookings', '?2')} returning id`)
+    .bind(bookingId, now);
+}
+
+/** Who a booking's message goes to: the account's address and quiet hours (in the customer's own time zone). */
+export interface BookingRecipient { email: string; quietStart: string; quietEnd: string; timeZone: string }
+
+export async function recipientOf(db: Database, customerId: string): Promise<BookingRecipient | undefined> {
+  return (await db.$client.prepare('select email, quiet_start as quietStart, quiet_end as quietEnd, time_zone as timeZone from customers where id = ?')
+    .bind(customerId).first<BookingRecipient>()) ?? undefined;
+}
