@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type {
-  BookingStatus, ExceptionReason, HoldStatus, OfferKind, Interval, LocationType, OrderChannel, OrderDelivery, OrderPayment, ProductKind, Service, StockChangeSource, WeeklyRule,
+  BookingStatus, ExceptionReason, HoldStatus, OfferKind, Interval, LocationType, OrderChannel, OrderDelivery, OrderPayment, ProductKind, Service, StockChangeSource, VisitEventKind, WeeklyRule,
 } from './vocabulary';
 
 /** Every place a customer can go to: offices, agencies, relays, lockers, relay shops. */
@@ -968,3 +968,94 @@ export const bookings = sqliteTable(
 );
 export type BookingRow = typeof bookings.$inferSelect;
 export type OfficeOfferRow = typeof officeOffers.$inferSelect;
+
+// ---------------------------------------------------------------------------
+// Affluence: the counter's visits, how busy each office usually is, the low-crowd alert.
+
+/**
+ * A queue-management system allowed to post one office's visits, signed
+ * as the carriers sign (worker/parcels/signature.ts). Its secret is derived
+ * from a key and `generation`, never stored (as a carrier's). One source,
+ * one office: a leaked secret speaks for that office only.
+ */
+export const visitSources = sqliteTable('visit_sources', {
+  /** `qms_…` */
+  id: text('id').primaryKey(),
+  locationId: text('location_id').notNull(),
+  name: text('name').notNull(),
+  generation: integer('generation').notNull().default(1),
+  createdAt: integer('created_at').notNull(),
+  revokedAt: integer('revoked_at'),
+});
+
+/** Each signed visits request accepted, once: a replay is refused. Swept after the signature tolerance. */
+export const visitRequests = sqliteTable(
+  'visit_requests',
+  {
+    /** SHA-256 of source, timestamp and signature. */
+    digest: text('digest').primaryKey(),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [index('visit_requests_received_idx').on(t.receivedAt)],
+);
+
+/**
+ * One ticket event at an office's counter. Raw events are kept a few weeks
+ * (the live level reads the last 15 minutes; duplicates and order are
+ * checked within a service day); the cron folds arrivals into
+ * `affluence_counts` by `seq`, then sweeps old rows.
+ */
+export const visitEvents = sqliteTable(
+  'visit_events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    locationId: text('location_id').notNull(),
+    /** The office's local date of the ticket, `YYYY-MM-DD`: tickets are numbered afresh each day. */
+    serviceDate: text('service_date').notNull(),
+    ticket: text('ticket').notNull(),
+    kind: text('kind').$type<VisitEventKind>().notNull(),
+    at: integer('at').notNull(),
+    /** `qms_…` (a signed feed) or `staff:<token id>` (a staff action). */
+    source: text('source').notNull(),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [
+    // A ticket has one event of each kind per day: a duplicate is refused by this index.
+    uniqueIndex('visit_events_ticket_idx').on(t.locationId, t.serviceDate, t.ticket, t.kind),
+    // The live level: an office's arrivals of the last 15 minutes.
+    index('visit_events_location_at_idx').on(t.locationId, t.at),
+  ],
+);
+
+/**
+ * Arrivals counted per office and period of 13 weeks (the local day number
+ * divided by 91): the histogram reads the last 4 periods, a rolling year,
+ * and older ones are dropped. `counts` is worker/affluence/histogram.ts's
+ * `encodeCounts` blob.
+ */
+export const affluenceCounts = sqliteTable(
+  'affluence_counts',
+  {
+    locationId: text('location_id').notNull(),
+    period: integer('period').notNull(),
+    counts: blob('counts', { mode: 'buffer' }).notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.locationId, t.period] })],
+);
+
+/** A professional's low-crowd alert for one office, with the alert's state (worker/affluence/alert.ts). */
+export const affluenceAlerts = sqliteTable(
+  'affluence_alerts',
+  {
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    locationId: text('location_id').notNull(),
+    armed: integer('armed', { mode: 'boolean' }).notNull().default(true),
+    lowSince: integer('low_since'),
+    lastSentDate: text('last_sent_date'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.customerId, t.locationId] }), index('affluence_alerts_location_idx').on(t.locationId)],
+);
+export type VisitEventRow = typeof visitEvents.$inferSelect;
+export type AffluenceAlertRow = typeof affluenceAlerts.$inferSelect;

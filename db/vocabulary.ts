@@ -119,3 +119,11 @@ export type OfferKind = (typeof OFFER_KINDS)[number];
  */
 export const BOOKING_STATUSES = ['held', 'booked', 'cancelled', 'expired', 'moved'] as const;
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+
+/**
+ * A visit at the counter, as the ticket machine sees it: the customer
+ * `arrival` (takes a ticket), is `called` to a counter, is `served`
+ * (leaves). One of each per ticket and service day, in that order.
+ */
+export const VISIT_EVENT_KINDS = ['arrival', 'called', 'served'] as const;
+export type VisitEventKind = (typeof VISIT_EVENT_KINDS)[number];

@@ -193,6 +193,28 @@ export function liveLevel(histogram: Histogram, recentArrivals: Iterable<number>
 }
 
 // ---------------------------------------------------------------------------
+// Periods: counts are stored per office and period of 13 weeks, so the
+// usual levels cover a rolling year (the last PERIODS_KEPT periods, the
+// current one included) and an old habit fades out instead of weighing
+// forever.
+
+/** 13 weeks: a whole number of weeks, so every period holds each weekday equally often. */
+export const PERIOD_DAYS = 91;
+/** The current period and the 3 before it: about a year. */
+export const PERIODS_KEPT = 4;
+
+/** The period of a local day number (days since 1970-01-01). */
+export function periodOfDay(day: number): number {
+  return Math.floor(day / PERIOD_DAYS);
+}
+
+/** The period of instant `at` in `zone` (its local day's). */
+export function periodAt(at: Date | number, zone: string): number {
+  const ms = typeof at === 'number' ? at : at.getTime();
+  return periodOfDay(Math.floor((ms + zoneClock(zone).offset(ms)) / DAY_MS));
+}
+
+// ---------------------------------------------------------------------------
 // One blob for storage: little-endian u32 format version, u32 day count,
 // the 672 arrival counts, then the observed days (i32).
 
