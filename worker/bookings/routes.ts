@@ -30,7 +30,7 @@ import {
   BookBody, BookingParams, BookingSchema, CounterBookingSchema, DayQuery, FullSchema, OfferSheetSchema, OfficeParams, OffersBody, SlotsQuery, SlotsSchema,
 } from './api-schema';
 import { book, bookingOf, type BookRefusal, bookingsOf, cancelBooking, type ChangeResult, confirmBooking, HOLD_MINUTES, officeDay, slotsListing } from './bookings';
-import { type OfferRefusal, offerSheetOf, type Precondition, replaceOffers } from './offers';
+import { type OfferRefusal, type OfferSheet, offerSheetOf, type Precondition, replaceOffers } from './offers';
 import { MAX_LIVE_BOOKINGS, MAX_LIVE_HOLDS } from './store';
 import { presentBooking, presentCounterBooking, presentFreeSlot, presentOffer, presentSlot } from './present';
 
@@ -43,6 +43,12 @@ export const SLOTS_CACHE = 'public, max-age=15, stale-while-revalidate=15';
 
 const UNKNOWN_OFFICE = 'Bureau inconnu : vérifiez son identifiant.';
 const etagOf = (version: number) => `"${version}"`;
+
+/** An office's offers as the API answers them, GET or PUT: the list and its version as ETag (for the next If-Match). */
+function offerSheetAnswer(c: Context, sheet: OfferSheet) {
+  c.header('etag', etagOf(sheet.version));
+  return c.json({ office_id: sheet.location.id, version: sheet.version, items: sheet.offers.map(presentOffer) });
+}
 
 function invalid(field: string, reason: string, members: Record<string, unknown> = {}): Problem {
   return new Problem('invalid-request', `Paramètre invalide : ${field}.`, [{ name: field, reason }], {}, members);
@@ -99,8 +105,7 @@ export const officeStaffRoutes = new Hono<StaffEnv>()
     async (c) => {
       const result = await offerSheetOf(database(), c.get('staff'), c.req.valid('param').id);
       if (!result.ok) throw offerProblem(result);
-      c.header('etag', etagOf(result.sheet.version));
-      return c.json({ office_id: result.sheet.location.id, version: result.sheet.version, items: result.sheet.offers.map(presentOffer) });
+      return offerSheetAnswer(c, result.sheet);
     })
   .put('/:id/offers',
     describeRoute({
@@ -127,8 +132,7 @@ export const officeStaffRoutes = new Hono<StaffEnv>()
         now: new Date(),
       });
       if (!result.ok) throw offerProblem(result);
-      c.header('etag', etagOf(result.sheet.version));
-      return c.json({ office_id: result.sheet.location.id, version: result.sheet.version, items: result.sheet.offers.map(presentOffer) });
+      return offerSheetAnswer(c, result.sheet);
     })
   .get('/:id/bookings',
     describeRoute({

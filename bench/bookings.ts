@@ -1,0 +1,283 @@
+/**
+ * `npm run bench:bookings [-- --duration 20 --connections 32 --offices 300 --state DIR --port P --dist DIR --out FILE]`
+ *
+ * Issue 13's performance figures on the built Worker served by `wrangler
+ * dev` on the full demo network (`npm run db:migrate && npm run db:seed`,
+ * as `npm start`; a fresh temporary state unless `--state`):
+ *
+ * 1. Listing slots: p99 latency of `GET /api/v1/offices/{id}/slots?offer=…`
+ *    (the next 4 weeks, the default) against the site's stylesheet (the
+ *    static asset the other benches use), `--connections` autocannon
+ *    clients for `--duration` s each, same run, the static asset first.
+ *    `--offices` post offices get two offers each (a 30-minute appointment
+ *    with 2 advisors, deposit slots of 4 batches), and a seat is booked in
+ *    one slot in three of their first week, so the listing counts real
+ *    seats. Requests go round the offices and offers: no two consecutive
+ *    ones alike. Listings are not stored at the edge (seats move by the
+ *    second), so every request computes the slots from the office's hours
+ *    and reads its seats. Target: ratio ≤ 2.
+ * 2. 100 concurrent bookings of one slot with capacity 3, over HTTP, each
+ *    customer signed in: how many got 201 (3 expected) and 409, the time,
+ *    and the live seats the D1 then holds.
+ *
+ * Prints the README rows and writes bench/results/bookings.json. Exits 0
+ * when the measurement ran, whatever the figures.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { customers } from '../db/schema';
+import { openDatabase } from '../scripts/local-db';
+import { openCustomerSession } from '../worker/accounts/sessions';
+import { benchConfig, freePort, prepareState, type Server, startServer } from './mix/server';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const USAGE = 'usage: npm run bench:bookings -- [--duration 20] [--connections 32] [--offices 300] [--state DIR] [--port P] [--dist DIR] [--out FILE]';
+/** The issue's bound on the slots listing's p99 over the static asset's. */
+const BOUND = 2;
+/** Offers made by this bench carry this prefix: a rerun replaces them. */
+const BENCH_OFFER = 'ofr_bench_';
+const BENCH_CUSTOMER = 'cus_bench_rdv_';
+
+function options() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        duration: { type: 'string', default: '20' },
+        connections: { type: 'string', default: '32' },
+        offices: { type: 'string', default: '300' },
+        state: { type: 'string' },
+        port: { type: 'string' },
+        dist: { type: 'string', default: 'dist' },
+        out: { type: 'string', default: 'bench/results/bookings.json' },
+      },
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  const number = (name: 'duration' | 'connections' | 'offices' | 'port', min: number, max: number) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      console.error(`--${name} ${values[name]}: expected a whole number from ${min} to ${max}\n${USAGE}`);
+      process.exit(2);
+    }
+    return n;
+  };
+  return {
+    duration: number('duration', 1, 600),
+    connections: number('connections', 1, 512),
+    offices: number('offices', 1, 5000),
+    state: values.state ? resolve(values.state) : undefined,
+    port: values.port ? number('port', 1, 65535) : undefined,
+    dist: resolve(values.dist!),
+    out: resolve(values.out!),
+  };
+}
+
+const opts = options();
+const log = (line: string) => console.error(`[bench:bookings ${new Date().toISOString().slice(11, 19)}] ${line}`);
+const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+interface LoadFigures { p50: number; p99: number; rps: number; requests: number; errors: number; non2xx: number }
+
+function load(base: string, paths: string[], seconds: number, connections: number): Promise<LoadFigures> {
+  let i = 0;
+  return new Promise((resolvePromise, reject) => {
+    autocannon(
+      { url: base, connections, duration: seconds, requests: [{ setupRequest: (request: { path: string }) => ({ ...request, path: paths[i++ % paths.length] }) }] },
+      (error: Error | null, result: any) => {
+        if (error) return reject(error);
+        resolvePromise({
+          p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, requests: result.requests.total,
+          errors: result.errors + result.timeouts, non2xx: result.non2xx,
+        });
+      },
+    );
+  });
+}
+
+/** Two offers at each of the first `count` active post offices with weekly hours (earlier bench offers and their seats replaced). */
+async function makeOffers(state: string, count: number): Promise<Array<{ office: string; offer: string; kind: 'appointment' | 'deposit' }>> {
+  const { db, close } = await openDatabase({ persistTo: state });
+  try {
+    const d1 = db.$client;
+    await d1.batch([
+      d1.prepare(`delete from bookings where offer_id like '${BENCH_OFFER}%'`),
+      d1.prepare(`delete from office_offers where id like '${BENCH_OFFER}%'`),
+    ]);
+    const offices = (await d1.prepare(`select l.id from locations l where l.type = 'post_office' and l.status = 'active'
+      and exists (select 1 from location_hours h where h.location_id = l.id) order by l.id limit ?`).bind(count).all<{ id: string }>()).results.map((r) => r.id);
+    const now = Date.now();
+    const offers = offices.flatMap((office, i) => [
+      { office, offer: `${BENCH_OFFER}a${i}`, kind: 'appointment' as const, label: 'Conseil aux professionnels', minutes: 30, capacity: 2 },
+      { office, offer: `${BENCH_OFFER}d${i}`, kind: 'deposit' as const, label: 'Dépôt de colis prépayés', minutes: 15, capacity: 4 },
+    ]);
+    for (let i = 0; i < offers.length; i += 50) {
+      await d1.batch(offers.slice(i, i + 50).map((o) => d1.prepare(`insert into office_offers (id, location_id, kind, label, duration_minutes, capacity, active, updated_at, version)
+        values (?, ?, ?, ?, ?, ?, 1, ?, 1)`).bind(o.offer, o.office, o.kind, o.label, o.minutes, o.capacity, now)));
+    }
+    return offers.map(({ office, offer, kind }) => ({ office, offer, kind }));
+  } finally {
+    await close();
+  }
+}
+
+/** Books one slot in three of each offer's first 7 days, straight into the D1 (one customer), from the listing the server gives. */
+async function bookSome(base: string, state: string, offers: Array<{ office: string; offer: string }>): Promise<number> {
+  const seats: Array<{ office: string; offer: string; kind: string; startsAt: number; endsAt: number }> = [];
+  for (const { office, offer } of offers) {
+    const answer = await fetch(`${base}/api/v1/offices/${office}/slots?offer=${offer}&days=7`);
+    if (answer.status !== 200) throw new Error(`${office} ${offer}: slots answered ${answer.status}: ${(await answer.text()).slice(0, 200)}`);
+    const body = (await answer.json()) as { offer: { kind: string }; items: Array<{ starts_at: string; ends_at: string }> };
+    body.items.forEach((slot, i) => {
+      if (i % 3 === 0) seats.push({ office, offer, kind: body.offer.kind, startsAt: Date.parse(slot.starts_at), endsAt: Date.parse(slot.ends_at) });
+    });
+  }
+  const { db, close } = await openDatabase({ persistTo: state });
+  try {
+    const d1 = db.$client;
+    const customer = `${BENCH_CUSTOMER}seats`;
+    const at = new Date().toISOString();
+    await db.insert(customers).values({ id: customer, email: 'rdv.bench@exemple.fr', counterSalt: crypto.randomUUID(), createdAt: at, lastActiveAt: at }).onConflictDoNothing();
+    const now = Date.now();
+    for (let i = 0; i < seats.length; i += 50) {
+      await d1.batch(seats.slice(i, i + 50).map((s, j) => d1.prepare(`insert into bookings (id, customer_id, location_id, offer_id, kind, starts_at, ends_at, status, hold_expires_at, request_key, created_at, confirmed_at)
+        values (?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?, ?)`).bind(`RDV-B${(i + j).toString(36).toUpperCase().padStart(7, '0')}`, customer, s.office, s.offer, s.kind, s.startsAt, s.endsAt, now, `bench-${i + j}`, now, now)));
+    }
+    return seats.length;
+  } finally {
+    await close();
+  }
+}
+
+/**
+ * 100 signed-in customers book the same slot of an offer with capacity 3
+ * at once (a fresh offer at the first office, its first free slot two days
+ * ahead or later).
+ */
+async function bookingRace(server: Server, state: string, office: string): Promise<{ attempts: number; succeeded: number; refused: number; other: number; ms: number; liveSeats: number; capacity: number }> {
+  const ATTEMPTS = 100;
+  const CAPACITY = 3;
+  const offer = `${BENCH_OFFER}race`;
+  const cookies: string[] = [];
+  const { db, close } = await openDatabase({ persistTo: state });
+  try {
+    const d1 = db.$client;
+    await d1.prepare(`insert into office_offers (id, location_id, kind, label, duration_minutes, capacity, active, updated_at, version) values (?, ?, 'appointment', 'Course', 15, ?, 1, ?, 1)`)
+      .bind(offer, office, CAPACITY, Date.now()).run();
+    for (let i = 0; i < ATTEMPTS; i++) {
+      const id = `${BENCH_CUSTOMER}${crypto.randomUUID()}`;
+      const at = new Date().toISOString();
+      await db.insert(customers).values({ id, email: `rdv.course.${i}.${Date.now()}@exemple.fr`, counterSalt: crypto.randomUUID(), createdAt: at, lastActiveAt: at });
+      const { cookie } = await openCustomerSession(db, { customerId: id, method: 'code', cookieHeader: null, now: new Date() });
+      cookies.push(cookie.split(';')[0]!);
+    }
+  } finally {
+    await close();
+  }
+  const listing = (await (await fetch(`${server.base}/api/v1/offices/${office}/slots?offer=${offer}`)).json()) as { items: Array<{ starts_at: string }> };
+  const twoDays = Date.now() + 2 * 86_400_000;
+  const slot = listing.items.find((s) => Date.parse(s.starts_at) > twoDays);
+  if (!slot) throw new Error(`no slot two days ahead at ${office}`);
+  const origin = new URL(server.base).origin.replace('127.0.0.1', 'localhost');
+  const started = performance.now();
+  const statuses = await Promise.all(cookies.map((cookie) => fetch(`${server.base}/api/v1/offices/${office}/appointments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin, cookie, 'idempotency-key': crypto.randomUUID() },
+    body: JSON.stringify({ offer_id: offer, starts_at: slot.starts_at }),
+  }).then(async (answer) => {
+    await answer.arrayBuffer();
+    return answer.status;
+  })));
+  const ms = performance.now() - started;
+  const check = await openDatabase({ persistTo: state });
+  let liveSeats: number;
+  try {
+    liveSeats = (await check.db.$client.prepare(`select count(*) as n from bookings where offer_id = ? and status in ('held', 'booked')`).bind(offer).first<{ n: number }>())!.n;
+  } finally {
+    await check.close();
+  }
+  return {
+    attempts: ATTEMPTS, succeeded: statuses.filter((s) => s === 201).length, refused: statuses.filter((s) => s === 409).length,
+    other: statuses.filter((s) => s !== 201 && s !== 409).length, ms, liveSeats, capacity: CAPACITY,
+  };
+}
+
+const loadBefore = loadavg().map((l) => round(l, 2));
+const createdState = !opts.state;
+const workDir = mkdtempSync(join(tmpdir(), 'guichet-bench-bookings-'));
+const state = opts.state ?? join(workDir, 'state');
+let server: Server | undefined;
+let exitCode = 0;
+try {
+  const entry = join(opts.dist, 'server/entry.mjs');
+  const built = statSync(entry, { throwIfNoEntry: false });
+  if (!built) throw new Error(`${entry} is missing: run \`npm run build\` first`);
+  log(`built Worker ${opts.dist} from ${built.mtime.toISOString()}; state ${state}${createdState ? ' (new, temporary)' : ' (reused)'}`);
+  await prepareState(state, log);
+  const offers = await makeOffers(state, opts.offices);
+  log(`${offers.length} offers at ${opts.offices} post offices`);
+  const port = opts.port ?? (await freePort());
+  server = await startServer({ config: benchConfig(workDir, false, opts.dist), state, port, readyTimeoutMs: 120_000 });
+  log(`wrangler dev answers on ${server.base}`);
+  const seats = await bookSome(server.base, state, offers);
+  log(`${seats} seats booked in the first week`);
+  const paths = offers.map(({ office, offer }) => `/api/v1/offices/${office}/slots?offer=${offer}`);
+  const sample = (await (await fetch(`${server.base}${paths[0]}`)).json()) as { items: unknown[] };
+  const css = /href="(\/_astro\/[^"]+\.css)"/.exec(await (await fetch(`${server.base}/`)).text())?.[1];
+  if (!css) throw new Error('no stylesheet linked from /');
+  // Warm the isolate (schedules, network) before measuring.
+  await load(server.base, paths, 3, opts.connections);
+  log(`static asset ${css}: ${opts.connections} clients × ${opts.duration} s`);
+  const staticFigures = await load(server.base, [css], opts.duration, opts.connections);
+  log(`slots listing: ${opts.connections} clients × ${opts.duration} s over ${paths.length} offers`);
+  const slotFigures = await load(server.base, paths, opts.duration, opts.connections);
+  const race = await bookingRace(server, state, offers[0]!.office);
+  const ratio = slotFigures.p99 / staticFigures.p99;
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    } catch {
+      return null;
+    }
+  };
+  const result = {
+    bench: 'bookings',
+    date: new Date().toISOString(),
+    commit: git('rev-parse', '--short', 'HEAD'),
+    working_tree_modified: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '',
+    dist_built_at: built.mtime.toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? null, cores: cpus().length, node: process.version, load_average_before: loadBefore, load_average_after: loadavg().map((l) => round(l, 2)) },
+    server: 'wrangler dev (local workerd + D1/SQLite), same machine',
+    slots: {
+      paths: `/api/v1/offices/{id}/slots?offer=… (next 4 weeks): ${paths.length} offers at ${opts.offices} post offices, ${seats} seats booked in their first week; ${sample.items.length} slots in the first listing`,
+      connections: opts.connections, seconds: opts.duration,
+      static: { path: css, ...staticFigures },
+      listing: slotFigures,
+      p99_ratio: round(ratio, 2), bound: BOUND, within_bound: ratio <= BOUND,
+    },
+    race,
+  };
+  mkdirSync(dirname(opts.out), { recursive: true });
+  writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log('\n## bench:bookings — README rows\n');
+  console.log(`| slots listing \`/api/v1/offices/{id}/slots?offer=…\` (4 weeks), ${paths.length} offers at ${opts.offices} post offices round-robin, full demo network, ${opts.connections} clients × ${opts.duration} s, same run (\`npm run bench:bookings\`) | p50 ${slotFigures.p50} ms, p99 ${slotFigures.p99} ms, ${slotFigures.rps.toFixed(0)} req/s, ${slotFigures.errors + slotFigures.non2xx} errors; static asset p99 ${staticFigures.p99} ms (p50 ${staticFigures.p50} ms, ${staticFigures.rps.toFixed(0)} req/s); p99 ratio ${ratio.toFixed(2)} (target ≤ ${BOUND}: ${ratio <= BOUND ? 'met' : 'NOT met'}); load average ${loadBefore.join(' / ')} before |`);
+  console.log(`| ${race.attempts} concurrent bookings of one slot with capacity ${race.capacity}, over HTTP | ${race.succeeded} booked, ${race.refused} refused (409), ${race.other} other, in ${race.ms.toFixed(0)} ms; ${race.liveSeats} live seats in D1 |`);
+  console.log('');
+  log(`written ${opts.out}`);
+} catch (error) {
+  exitCode = 1;
+  console.error(`bench:bookings broke: ${(error as Error)?.stack ?? error}`);
+} finally {
+  if (server) {
+    await server.stop();
+    log('server stopped');
+  }
+  rmSync(workDir, { recursive: true, force: true });
+  process.exit(exitCode);
+}
