@@ -28,7 +28,7 @@ import { historyInsertIf } from '../accounts/history';
 import type { Database } from '../database';
 import type { Schedule } from '../hours/model';
 import { scheduleAt } from '../hours/use-cases';
-import { addDays, instantAt, isValidDate, localParts, parseDay } from '../hours/zoned-time';
+import { addDays, DAY_MS, instantAt, isValidDate, localParts, parseDay } from '../hours/zoned-time';
 import { COUNTER_LOCATION_TYPES } from '../locations/catalog';
 import { findLocation } from '../locations/queries';
 import { isProfessional } from '../pro/profile';
@@ -39,7 +39,7 @@ import {
 } from './slots';
 import {
   type BookingRecord, bookingByKey, bookingsAtOffice, bookingsOfCustomer, findBooking, findOffer, liveBookingsCount, liveHoldsCount, MAX_DURATION_MS,
-  MAX_LIVE_BOOKINGS, MAX_LIVE_HOLDS, type OfferRecord, seatsBetween, takeSeat,
+  MAX_LIVE_BOOKINGS, MAX_LIVE_HOLDS, type OfferRecord, type SeatGroup, seatsBetween, takeSeat,
 } from './store';
 
 /** How long a seat is held while the customer confirms. */
@@ -131,7 +131,11 @@ export function startsAtOf(text: string, timeZone: string): { ok: true; at: numb
 /** Each slot with its seats left: ONE range read of the offer's taken seats (grouped by start and end), then counted per slot (overlaps, as the insert counts). */
 async function withRemaining(db: Database, offer: OfferRecord, slots: readonly Slot[], now: Date): Promise<FreeSlot[]> {
   if (slots.length === 0) return [];
-  const seats = await seatsBetween(db, offer.id, slots[0]!.startsAt, slots.at(-1)!.endsAt, now.getTime());
+  return remainingOf(offer, slots, await seatsBetween(db, offer.id, slots[0]!.startsAt, slots.at(-1)!.endsAt, now.getTime()));
+}
+
+/** Each slot with the seats left, from the taken seats (by start) of the offer around them. */
+function remainingOf(offer: OfferRecord, slots: readonly Slot[], seats: readonly SeatGroup[]): FreeSlot[] {
   let low = 0;
   return slots.map((slot) => {
     while (low < seats.length && seats[low]!.startsAt <= slot.startsAt - MAX_DURATION_MS) low++;
@@ -153,7 +157,13 @@ export async function slotsListing(db: Database, input: { locationId: string; of
   const office = await bookableOffice(db, input.locationId);
   if (!office.ok) return office;
   const { location } = office;
-  const found = await offerAt(db, location.id, input.offerId, 'offer');
+  // The offer, the hours and every upcoming seat of the offer at once: one round trip, not three (the listing is the busiest read here).
+  const nowMs = input.now.getTime();
+  const [found, schedule, seats] = await Promise.all([
+    offerAt(db, location.id, input.offerId, 'offer'),
+    scheduleAt(db, location, input.now),
+    input.offerId.length <= 40 ? seatsBetween(db, input.offerId, nowMs, nowMs + (BOOKING_HORIZON_DAYS + 1) * DAY_MS, nowMs) : Promise.resolve([]),
+  ]);
   if (!found.ok) return found;
   const today = localParts(input.now, location.timeZone).date;
   const from = input.from ?? today;
@@ -163,9 +173,8 @@ export async function slotsListing(db: Database, input: { locationId: string; of
     return { ok: false, problem: 'invalid', field: 'from', reason: `from : une date d’aujourd’hui (${today}) au ${addDays(today, BOOKING_HORIZON_DAYS - 1)}` };
   }
   const days = Math.min(input.days ?? BOOKING_HORIZON_DAYS, BOOKING_HORIZON_DAYS - offset);
-  const schedule = await scheduleAt(db, location, input.now);
   const slots = slotsOf(schedule, found.offer.durationMinutes, input.now, offset + days).filter((slot) => slot.date >= from);
-  return { ok: true, location, offer: found.offer, from, days, slots: await withRemaining(db, found.offer, slots, input.now) };
+  return { ok: true, location, offer: found.offer, from, days, slots: remainingOf(found.offer, slots, seats) };
 }
 
 /** The ALTERNATIVES_SHOWN free slots of `offer` nearest to `wanted` (ms), over the next BOOKING_HORIZON_DAYS: a full slot's refusal, a moved seat's message. */
