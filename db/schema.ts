@@ -955,9 +955,13 @@ export const bookings = sqliteTable(
     createdAt: integer('created_at').notNull(),
     confirmedAt: integer('confirmed_at'),
     cancelledAt: integer('cancelled_at'),
+    /** A `moved` seat: when its customer's message was queued (null: not yet, the next cron round tries again). */
+    movedToldAt: integer('moved_told_at'),
   },
   (t) => [
     uniqueIndex('bookings_request_idx').on(t.customerId, t.requestKey),
+    // Moved seats whose message is still to be queued (a few at most): the cron's retry.
+    index('bookings_untold_idx').on(t.status, t.movedToldAt),
     // The capacity check and the slots listing: one offer's seats by start.
     index('bookings_offer_start_idx').on(t.offerId, t.startsAt),
     // The counter's day at an office.

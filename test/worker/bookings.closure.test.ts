@@ -221,6 +221,39 @@ describe('a closure declared after booking', () => {
   });
 });
 
+describe('a message the queue refused at the move', () => {
+  it('is queued by the next round, once, and then never again', async () => {
+    const { office, offerId } = await officeWithOffer();
+    let closedDay = addDays(today(), 9);
+    while (isSunday(closedDay)) closedDay = addDays(closedDay, 1);
+    const who = await newCustomer();
+    const made = await post(`/api/v1/offices/${office.id}/appointments`, who, { offer_id: offerId, starts_at: `${closedDay}T11:00` });
+    expect(made.status).toBe(201);
+    const id = ((await made.json()) as { id: string }).id;
+    expect((await request(`/api/v1/account/bookings/${id}/confirm`, { method: 'POST', headers: { origin: SITE, cookie: who.cookie } })).status).toBe(200);
+    await closeDay(office.id, closedDay);
+
+    // The queue is down during the move: the seat is moved (freed) all the same, its message counted as unsent.
+    const down = { send: async () => { throw new Error('queue unavailable'); } };
+    expect(await runBookingJobs(db(), new Date(), { queue: down, origin: SITE })).toMatchObject({ moved: 1, unsent: 1 });
+    expect(await statusOf(id)).toBe('moved');
+    expect(await takenAt(offerId, at(closedDay, '11:00'))).toBe(0);
+
+    // Still down at the next round: still untold, nothing lost.
+    expect(await runBookingJobs(db(), new Date(), { queue: down, origin: SITE })).toMatchObject({ moved: 0, retold: 0 });
+
+    // The queue is back: the next round tells the customer, once.
+    expect(await runBookingJobs(db(), new Date(), context)).toMatchObject({ moved: 0, retold: 1 });
+    await vi.waitUntil(async () => (await outboxFor(d1, who.email)).length > 0, { timeout: 15_000, interval: 100 });
+    const [message] = await outboxFor(d1, who.email);
+    expect(message!.id).toBe(`booking.moved:${id}`);
+    expect(message!.text).toContain('Votre rendez-vous');
+    expect(await runBookingJobs(db(), new Date(), context)).toMatchObject({ moved: 0, retold: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await outboxFor(d1, who.email)).toHaveLength(1);
+  });
+});
+
 describe('the round’s queries stay on their indexes', () => {
   const plan = async (text: string, ...params: unknown[]) =>
     (await d1.prepare(`explain query plan ${text}`).bind(...params).all<{ detail: string }>()).results.map((r) => r.detail);

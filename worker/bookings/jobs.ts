@@ -23,6 +23,10 @@
  * often it is queued); the nearest free slots are computed after the move,
  * so the freed place counts as free. Bounded per run; the rest waits for
  * the next one (a seat stays live, and visible at the counter, until then).
+ *
+ * A message the queue refused is not lost: the seat stays `moved` with no
+ * `moved_told_at`, and each round first tries those again (the message's
+ * id makes a repeat harmless).
  */
 import { sql } from 'drizzle-orm';
 import { historyInsertIf } from '../accounts/history';
@@ -35,7 +39,9 @@ import { queueMessage } from '../messages/use-cases';
 import { alternativesFor, historyDetail } from './bookings';
 import { movedMessage } from './moved-messages';
 import { BOOKING_HORIZON_DAYS, slotRefusal } from './slots';
-import { type BookingRecord, findOffer, moveSeat, officesWithUpcomingSeats, recipientOf, upcomingLiveSeats } from './store';
+import {
+  type BookingRecord, findOffer, markMovedTold, moveSeat, officesWithUpcomingSeats, recipientOf, untoldMovedSeats, upcomingLiveSeats,
+} from './store';
 
 /** Offices read per run (each: its schedule, then its upcoming live seats). */
 export const OFFICES_PER_RUN = 500;
@@ -43,6 +49,8 @@ export const OFFICES_PER_RUN = 500;
 export const SEATS_PER_OFFICE = 1000;
 /** Seats moved per run (each: one batch, one message). */
 export const MOVES_PER_RUN = 200;
+/** Moved seats whose message failed, tried again per run. */
+export const RETRIES_PER_RUN = 100;
 
 export interface BookingJobsContext {
   queue: QueueProducer | undefined;
@@ -54,8 +62,10 @@ export interface BookingJobsReport {
   offices: number;
   /** Seats moved by this run. */
   moved: number;
-  /** Of those, messages that could not be queued (logged). */
+  /** Of those, messages that could not be queued (logged; tried again next round). */
   unsent: number;
+  /** Messages of seats moved by an earlier round, queued now. */
+  retold: number;
 }
 
 /** Moves one seat (one batch); true when this run moved it. */
@@ -76,12 +86,17 @@ async function move(db: Database, seat: BookingRecord, now: Date): Promise<boole
 async function tell(db: Database, seat: BookingRecord, schedule: Awaited<ReturnType<typeof scheduleAt>>, now: Date, context: BookingJobsContext): Promise<boolean> {
   try {
     const recipient = await recipientOf(db, seat.customerId);
-    if (!recipient) return true;
+    if (!recipient) {
+      await markMovedTold(db, seat.id, now.getTime()); // nobody to tell: not tried again
+      return true;
+    }
     const offer = await findOffer(db, seat.offerId);
     // A withdrawn offer has no slots to propose.
     const alternatives = offer?.active ? await alternativesFor(db, schedule, offer, seat.startsAt, now) : [];
-    const facts = { ...seat, wasHeld: seat.status === 'held' };
+    // A seat read before the move says `held`; one moved by an earlier round says `moved`, and was held if never confirmed.
+    const facts = { ...seat, wasHeld: seat.status === 'held' || (seat.status === 'moved' && seat.confirmedAt === null) };
     await queueMessage(context.queue, movedMessage(facts, alternatives, recipient, context.origin), now);
+    await markMovedTold(db, seat.id, now.getTime());
     return true;
   } catch (error) {
     console.error('bookings: moved seat message not queued', seat.id, error instanceof Error ? error.name : 'unknown');
@@ -94,7 +109,11 @@ export async function runBookingJobs(db: Database, now: Date, context: BookingJo
   const at = now.getTime();
   // A seat starts within the horizon of the day it was taken: a day more covers every time zone.
   const before = at + (BOOKING_HORIZON_DAYS + 1) * DAY_MS;
-  const report: BookingJobsReport = { offices: 0, moved: 0, unsent: 0 };
+  const report: BookingJobsReport = { offices: 0, moved: 0, unsent: 0, retold: 0 };
+  for (const seat of await untoldMovedSeats(db, RETRIES_PER_RUN)) {
+    const location = await findLocation(db, seat.locationId);
+    if (location && (await tell(db, seat, await scheduleAt(db, location, now), now, context))) report.retold++;
+  }
   for (const locationId of (await officesWithUpcomingSeats(db, at, before)).slice(0, OFFICES_PER_RUN)) {
     if (report.moved >= MOVES_PER_RUN) break;
     const location = await findLocation(db, locationId);

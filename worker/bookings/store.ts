@@ -293,6 +293,18 @@ export function moveSeat(d1: D1Database, bookingId: string, now: number): D1Prep
     .bind(bookingId, now);
 }
 
+/** Moved seats whose message is not queued yet (the queue refused it at the move), oldest move first. */
+export async function untoldMovedSeats(db: Database, limit: number): Promise<BookingRecord[]> {
+  const { results } = await db.$client.prepare(`${BOOKING_SELECT} where b.status = 'moved' and b.moved_told_at is null order by b.cancelled_at, b.id limit ?1`)
+    .bind(limit).all<BookingRecord>();
+  return results;
+}
+
+/** Records that a moved seat's message was queued. */
+export async function markMovedTold(db: Database, bookingId: string, now: number): Promise<void> {
+  await db.$client.prepare(`update bookings set moved_told_at = ?2 where id = ?1 and status = 'moved' and moved_told_at is null`).bind(bookingId, now).run();
+}
+
 /** Who a booking's message goes to: the account's address and quiet hours (in the customer's own time zone). */
 export interface BookingRecipient { email: string; quietStart: string; quietEnd: string; timeZone: string }
 
