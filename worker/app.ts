@@ -14,6 +14,8 @@ import { statusLine } from './http/status';
 import { strictQuery } from './http/validate';
 import { passkeyRoutes } from './accounts/passkey-routes';
 import { accountRoutes } from './accounts/routes';
+import { accountAffluenceAlertRoutes } from './affluence/alert-routes';
+import { officeVisitRoutes } from './affluence/visit-routes';
 import { accountBookingRoutes, officeBookingRoutes, officeSlotRoutes, officeStaffRoutes } from './bookings/routes';
 import { hoursFeedRoutes, locationHoursRoutes } from './hours/routes';
 import { locationRoutes } from './locations/routes';
@@ -77,6 +79,7 @@ export function createApp(): Hono {
     .route('/v1/offices', officeStaffRoutes)
     .route('/v1/offices', officeSlotRoutes)
     .route('/v1/offices', officeBookingRoutes)
+    .route('/v1/offices', officeVisitRoutes)
     .route('/v1/hours', hoursFeedRoutes)
     .route('/v1/selections', selectionRoutes)
     .route('/v1/parcels', parcelRoutes)
@@ -89,6 +92,7 @@ export function createApp(): Hono {
     .route('/v1/account/orders', accountOrderRoutes)
     .route('/v1/account/pro', accountProRoutes)
     .route('/v1/account/bookings', accountBookingRoutes)
+    .route('/v1/account/affluence-alerts', accountAffluenceAlertRoutes)
     .route('/v1/account', accountRoutes);
   app.route('/api', api);
   app.get(

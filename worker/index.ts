@@ -4,10 +4,11 @@
  * Cloudflare handler runs the fetch pipeline (site/fetch.ts: our Hono app,
  * then the pages); the queue handler delivers outgoing messages; the cron trigger runs the
  * publication of hours changes to search engines and Google, and the accounts' sweep
- * (inactive accounts, ended sessions), and the rounds of parcels, holds and bookings.
+ * (inactive accounts, ended sessions), and the rounds of parcels, holds, bookings and affluence.
  */
 import { handle } from '@astrojs/cloudflare/handler';
 import { sweepEndedSessions, sweepInactiveAccounts } from './accounts/account';
+import { runAffluenceJobs } from './affluence/jobs';
 import { runBookingJobs } from './bookings/jobs';
 import { type Config, configOf } from './config';
 import { drizzleDatabase } from './database';
@@ -59,6 +60,12 @@ export default {
       runBookingJobs(db, new Date(), { queue: config.messages.queue, origin: config.SITE_ORIGIN })
         .then((report) => console.log('bookings', JSON.stringify(report)))
         .catch((error) => console.error('booking jobs failed:', error instanceof Error ? error.message : String(error))),
+    );
+    // Affluence: the new arrivals folded into each office's usual levels, then the low-crowd alerts.
+    ctx.waitUntil(
+      runAffluenceJobs(db, new Date(), { queue: config.messages.queue, origin: config.SITE_ORIGIN })
+        .then((report) => console.log('affluence', JSON.stringify(report)))
+        .catch((error) => console.error('affluence jobs failed:', error instanceof Error ? error.message : String(error))),
     );
   },
   // Outgoing messages (worker/messages): into the outbox locally, by email and SMS when live.

@@ -7,7 +7,7 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import * as v from 'valibot';
 import {
-  bookings, counterCodes, counterSessions, customerFavourites, customerHistory, customerParcels, customers, customerSessions, orderLines, orders, outbox, passkeys, proProfiles, stockHolds,
+  affluenceAlerts, bookings, counterCodes, counterSessions, customerFavourites, customerHistory, customerParcels, customers, customerSessions, orderLines, orders, outbox, passkeys, proProfiles, stockHolds,
   signInAttempts, officeOffers, staffAudit, webauthnChallenges, type CustomerAddress, type CustomerRow,
 } from '../../db/schema';
 import type { QueueProducer } from '../config';
@@ -179,6 +179,9 @@ export async function exportAccount(db: Database, customer: CustomerRow, now: Da
       ...b, starts_at: instant(b.starts_at), ends_at: instant(b.ends_at), hold_expires_at: instant(b.hold_expires_at),
       created_at: instant(b.created_at), confirmed_at: instant(b.confirmed_at), cancelled_at: instant(b.cancelled_at),
     })),
+    low_crowd_alerts: (await db.select({ office_id: affluenceAlerts.locationId, created_at: affluenceAlerts.createdAt, last_sent_date: affluenceAlerts.lastSentDate })
+      .from(affluenceAlerts).where(eq(affluenceAlerts.customerId, customer.id)).orderBy(asc(affluenceAlerts.createdAt)))
+      .map((a) => ({ ...a, created_at: instant(a.created_at) })),
     orders: orderRows.map((o) => ({ ...o, created_at: instant(o.created_at), lines: lines.filter((l) => l.order_id === o.id).map(({ order_id: _, ...line }) => line) })),
     history: history.map((h) => ({ at: h.at, what: h.label, where: h.where, channel: h.channel, location_id: h.locationId, detail: h.detail })),
   };
@@ -200,6 +203,7 @@ export async function deleteAccount(db: Database, customer: Pick<CustomerRow, 'i
     db.delete(passkeys).where(eq(passkeys.customerId, id)),
     db.delete(webauthnChallenges).where(eq(webauthnChallenges.customerId, id)),
     db.delete(customerFavourites).where(eq(customerFavourites.customerId, id)),
+    db.delete(affluenceAlerts).where(eq(affluenceAlerts.customerId, id)),
     db.delete(customerHistory).where(eq(customerHistory.customerId, id)),
     db.delete(signInAttempts).where(eq(signInAttempts.emailDigest, await sha256(`email:${customer.email}`))),
     // The local outbox (npm start, tests) keeps copies of messages; a deployment never writes there.

@@ -21,7 +21,7 @@ export const PROBLEM_TYPES = {
   conflict: { status: 409, title: 'La requête contredit l’état de la ressource.' },
   'precondition-failed': { status: 412, title: 'La ressource a changé depuis votre lecture.' },
   'payload-too-large': { status: 413, title: 'Corps de requête trop volumineux.' },
-  unprocessable: { status: 422, title: 'La requête contredit une requête précédente de même clé.' },
+  unprocessable: { status: 422, title: 'La requête est bien formée mais ne peut pas s’appliquer à l’état enregistré.' },
   'precondition-required': { status: 428, title: 'En-tête If-Match requis.' },
   'too-many-requests': { status: 429, title: 'Trop de requêtes.' },
   internal: { status: 500, title: 'Erreur interne.' },

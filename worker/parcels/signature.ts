@@ -23,7 +23,7 @@ export interface SignatureParts {
 
 export type Parsed = { ok: true; parts: SignatureParts } | { ok: false; reason: string };
 
-const USAGE = 'en-tête Guichet-Signature attendu : k=<transporteur>,t=<secondes Unix>,v1=<HMAC-SHA256 hexadécimal de "t.corps">';
+const USAGE = 'en-tête Guichet-Signature attendu : k=<identifiant de l’émetteur>,t=<secondes Unix>,v1=<HMAC-SHA256 hexadécimal de "t.corps">';
 
 export function parseSignatureHeader(header: string | undefined | null): Parsed {
   if (!header) return { ok: false, reason: `signature manquante : ${USAGE}` };
