@@ -221,6 +221,31 @@ describe('a closure declared after booking', () => {
   });
 });
 
+describe('the slots listing after a closure', () => {
+  it('stops offering the closed day within the versions window (the office and its hours are kept per isolate while their version holds)', async () => {
+    const { office, offerId } = await officeWithOffer();
+    let closedDay = addDays(today(), 10);
+    while (isSunday(closedDay)) closedDay = addDays(closedDay, 1);
+    const daysListed = async () => {
+      const answer = await request(`/api/v1/offices/${office.id}/slots?offer=${offerId}`);
+      expect(answer.status).toBe(200);
+      return new Set(((await answer.json()) as { items: Array<{ date: string }> }).items.map((slot) => slot.date));
+    };
+    // Listed twice (the second from the kept office): the day is offered.
+    expect((await daysListed()).has(closedDay)).toBe(true);
+    expect((await daysListed()).has(closedDay)).toBe(true);
+    await closeDay(office.id, closedDay);
+    // The isolate reads the hours versions at most 10 s apart (5 s polls): then the kept copy is dropped.
+    const started = Date.now();
+    await vi.waitUntil(async () => !(await daysListed()).has(closedDay), { timeout: 12_000, interval: 250 });
+    expect(Date.now() - started).toBeLessThan(12_000);
+    // The closure runs from that day on (no end date): the open day before it is still offered.
+    let before = addDays(closedDay, -1);
+    while (isSunday(before)) before = addDays(before, -1);
+    expect((await daysListed()).has(before)).toBe(true);
+  }, 20_000);
+});
+
 describe('a message the queue refused at the move', () => {
   it('is queued by the next round, once, and then never again', async () => {
     const { office, offerId } = await officeWithOffer();

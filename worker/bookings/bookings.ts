@@ -32,6 +32,7 @@ import { addDays, DAY_MS, instantAt, isValidDate, localParts, parseDay } from '.
 import { COUNTER_LOCATION_TYPES } from '../locations/catalog';
 import { findLocation } from '../locations/queries';
 import { isProfessional } from '../pro/profile';
+import { officeAndSchedule } from './kept-offices';
 import type { Staff } from '../staff/tokens';
 import { mayReadBookings, offerPlace } from './offers';
 import {
@@ -79,11 +80,14 @@ export interface FreeSlot extends Slot { remaining: number }
 type OfficeRefusal = { ok: false; problem: 'unknown_office' } | { ok: false; problem: 'no_counter'; officeName: string };
 type OfferProblem = { ok: false; problem: 'invalid'; field: string; reason: string; refusal?: SlotRefusal };
 
+/** Whether a location takes bookings: in service, with a counter. */
+const takesBookings = (location: LocationRow) => location.status === 'active' && COUNTER_LOCATION_TYPES.has(location.type);
+
 /** An office that takes bookings: in the network, open, with a counter. */
 async function bookableOffice(db: Database, locationId: string): Promise<{ ok: true; location: LocationRow } | OfficeRefusal> {
   const location = await findLocation(db, locationId);
   if (!location) return { ok: false, problem: 'unknown_office' };
-  if (location.status !== 'active' || !COUNTER_LOCATION_TYPES.has(location.type)) return { ok: false, problem: 'no_counter', officeName: location.name };
+  if (!takesBookings(location)) return { ok: false, problem: 'no_counter', officeName: location.name };
   return { ok: true, location };
 }
 
@@ -154,14 +158,14 @@ export type SlotsResult =
  * the horizon, never beyond it), each with its seats left: the office's real hours, in its time zone.
  */
 export async function slotsListing(db: Database, input: { locationId: string; offerId: string; from?: string; days?: number; now: Date }): Promise<SlotsResult> {
-  const office = await bookableOffice(db, input.locationId);
-  if (!office.ok) return office;
-  const { location } = office;
-  // The offer, the hours and every upcoming seat of the offer at once: one round trip, not three (the listing is the busiest read here).
+  // The office and its hours as kept by this isolate while their version holds (kept-offices.ts); then the offer and its seats at once.
+  const office = await officeAndSchedule(db, input.locationId, input.now);
+  if (!office) return { ok: false, problem: 'unknown_office' };
+  const { location, schedule } = office;
+  if (!takesBookings(location)) return { ok: false, problem: 'no_counter', officeName: location.name };
   const nowMs = input.now.getTime();
-  const [found, schedule, seats] = await Promise.all([
+  const [found, seats] = await Promise.all([
     offerAt(db, location.id, input.offerId, 'offer'),
-    scheduleAt(db, location, input.now),
     input.offerId.length <= 40 ? seatsBetween(db, input.offerId, nowMs, nowMs + (BOOKING_HORIZON_DAYS + 1) * DAY_MS, nowMs) : Promise.resolve([]),
   ]);
   if (!found.ok) return found;
