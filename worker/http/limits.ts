@@ -58,9 +58,17 @@ const FORM_PAGES = new Set([
   '/staff/colis', '/compte/colis/reclamation',
   // Stock (issue 11): counts, holds handed over at the counter, the customer's holds, the counter's orders.
   '/staff/stock', '/staff/retraits', '/staff/catalogue', '/compte/reservations', '/compte/commandes',
+  // Low-crowd alerts (issue 13): a professional subscribes to an office, or stops.
+  '/compte/alertes-affluence',
+  // Bookings (issue 13): the customer's appointments and deposit slots.
+  '/compte/rendez-vous',
+  // Professional accounts (issue 13): declaring the company's SIRET, or stopping.
+  '/compte/professionnel',
+  // Pro services (issue 13): an office's offers, set by its manager.
+  '/staff/offres',
 ]);
-/** Form pages with a part of their address that varies: reserve or order a product, reorder. */
-const FORM_PAGE_PATTERNS = [/^\/boutique\/[^/]+\/(reserver|commander)$/, /^\/compte\/commandes\/[^/]+\/recommander$/];
+/** Form pages with a part of their address that varies: reserve or order a product, reorder, book a seat at an office (and confirm it). */
+const FORM_PAGE_PATTERNS = [/^\/boutique\/[^/]+\/(reserver|commander)$/, /^\/compte\/commandes\/[^/]+\/recommander$/, /^\/rendez-vous\/[^/]+$/];
 const isFormPage = (path: string) => FORM_PAGES.has(path) || FORM_PAGE_PATTERNS.some((pattern) => pattern.test(path));
 
 /**
