@@ -19,6 +19,10 @@
  * the waiting parcels are past their deadline and the moving ones read as
  * silent. `npm run db:reset && npm start` gives fresh ones; the seed says so
  * when the demo parcels are more than a day old.
+ *
+ * Last, the demo visits (tools/demo/visits.ts): every post office's usual
+ * affluence once, and at every start the last hour of arrivals at Paris's
+ * post offices, so that the affluence bars and live levels show at once.
  */
 import { parseArgs } from 'node:util';
 import { demoSchedule } from '../tools/demo/hours';
@@ -31,6 +35,7 @@ import { publishLocatorSnapshot } from '../worker/locator/snapshot';
 import { ensureDemoPartner } from '../worker/partners/demo';
 import { seedDemoCatalogue } from '../tools/demo/catalogue';
 import { DEMO_CARRIER, seedDemoParcels } from '../tools/demo/parcels';
+import { seedDemoVisits } from '../tools/demo/visits';
 import { openDatabase, PERSIST_DIR } from './local-db';
 
 const { values } = parseArgs({
@@ -67,6 +72,7 @@ try {
     const network = generateDemoNetwork(DEMO_SEED, size);
     await seedCatalogue(network);
     await seedParcels(network);
+    await seedVisits(network);
   } else if (!marker && demoRows === 0 && existing.length > 0 && !values.force) {
     // Someone loaded the real network into this database: do not mix the demo in unasked.
     console.log(`database holds ${existing.length} open-data locations: demo network not loaded (npm run db:seed -- --force adds it)`);
@@ -98,6 +104,7 @@ try {
     console.log(`demo network loaded: ${network.length} locations (${plan.inserts.length} new, ${plan.updates.length} updated), with opening hours, in ${seconds} s`);
     await seedCatalogue(network);
     await seedParcels(network);
+    await seedVisits(network);
   }
 } finally {
   await close();
@@ -126,4 +133,11 @@ async function seedParcels(network: ReturnType<typeof generateDemoNetwork>) {
   }
   const days = firstSeeded?.at ? Math.floor((Date.now() - firstSeeded.at) / 86_400_000) : 0;
   if (days >= 1) console.log(`demo parcels: journeys seeded ${days} day(s) ago have aged with them (npm run db:reset && npm start for fresh ones)`);
+}
+
+/** The demo offices' usual affluence (once) and the live sample's last hour of arrivals (every start). */
+async function seedVisits(network: ReturnType<typeof generateDemoNetwork>) {
+  const report = await seedDemoVisits(db, network, new Date());
+  const counts = report.skipped ? 'counts already loaded' : `${report.countRows} counts for ${report.offices} post offices`;
+  console.log(`demo visits: ${counts}, ${report.liveArrivals} arrivals of the last hour at ${report.liveOffices} Paris offices, in ${(report.ms / 1000).toFixed(1)} s`);
 }

@@ -15,6 +15,7 @@ import { strictQuery } from './http/validate';
 import { passkeyRoutes } from './accounts/passkey-routes';
 import { accountRoutes } from './accounts/routes';
 import { accountAffluenceAlertRoutes } from './affluence/alert-routes';
+import { officeAffluenceRoutes } from './affluence/routes';
 import { officeVisitRoutes } from './affluence/visit-routes';
 import { accountBookingRoutes, officeBookingRoutes, officeSlotRoutes, officeStaffRoutes } from './bookings/routes';
 import { hoursFeedRoutes, locationHoursRoutes } from './hours/routes';
@@ -79,6 +80,7 @@ export function createApp(): Hono {
     .route('/v1/offices', officeStaffRoutes)
     .route('/v1/offices', officeSlotRoutes)
     .route('/v1/offices', officeBookingRoutes)
+    .route('/v1/offices', officeAffluenceRoutes)
     .route('/v1/offices', officeVisitRoutes)
     .route('/v1/hours', hoursFeedRoutes)
     .route('/v1/selections', selectionRoutes)

@@ -169,6 +169,18 @@ describe('foldVisits', () => {
     }
   });
 
+  it('rewrites at most maxOffices counts per run (memory), the rest at the next call', async () => {
+    const [paris, overseas] = officesFor();
+    // Posted one office after the other: Paris's arrivals come first in seq order.
+    const posted = { [paris.id]: await postDay(paris, 12, 10), [overseas.id]: await postDay(overseas, 7, 11) };
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await foldVisits(db(), new Date(), { maxOffices: 1 }));
+    expect(runs.map((r) => [r.folded, r.offices, r.more])).toEqual([[12, 1, true], [7, 1, false], [0, 0, false]]);
+    for (const office of [paris, overseas]) {
+      expect(plain(await usualCounts(db(), office, new Date()))).toEqual(expectedCounts(posted[office.id]!, office.timeZone));
+    }
+  });
+
   it('sweeps old folded events, old replay records and unread periods, and nothing else', async () => {
     const [paris] = officesFor();
     const now = Date.now();
