@@ -22,7 +22,7 @@ import { runHoldJobs } from './stock/jobs';
 export default {
   // The edge cache and each request's D1 session sit in front of Astro's pipeline.
   fetch: withEdgeCache(handle),
-  async scheduled(_controller, env, ctx) {
+  async scheduled(controller, env, ctx) {
     let config: Config;
     try {
       // The configured origin only: a cron has no request, and no fallback is ever right.
@@ -63,7 +63,8 @@ export default {
     );
     // Affluence: the new arrivals folded into each office's usual levels, then the low-crowd alerts.
     ctx.waitUntil(
-      runAffluenceJobs(db, new Date(), { queue: config.messages.queue, origin: config.SITE_ORIGIN })
+      // At the scheduled quarter hour, not when the handler happens to start: the alert's "low for 15 minutes" compares two readings.
+      runAffluenceJobs(db, new Date(controller.scheduledTime), { queue: config.messages.queue, origin: config.SITE_ORIGIN })
         .then((report) => console.log('affluence', JSON.stringify(report)))
         .catch((error) => console.error('affluence jobs failed:', error instanceof Error ? error.message : String(error))),
     );

@@ -190,9 +190,10 @@ describe('foldVisits', () => {
       `insert into visit_events (location_id, service_date, ticket, kind, at, source, received_at) values (?1, '2026-01-01', ?2, ?3, ?4, 'test', ?4)`,
     ).bind(paris.id, ticket, kind, at).run();
     await insertEvent('OLD1', 'arrival', old);
+    // An old event after the last arrival (the same ticket served): the fold moves its cursor to the arrival only, so the
+    // served event's seq is past it, and it stays until a later fold passes it.
+    await insertEvent('OLD1', 'served', old + MIN);
     await drain();
-    // An old event after the last folded arrival: its seq is past the cursor, so it stays until a later fold passes it.
-    await insertEvent('OLD2', 'served', old);
     await d1.batch([
       d1.prepare('insert into visit_requests (digest, received_at) values (?1, ?2), (?3, ?4)').bind('old-request', now - 11 * MIN, 'new-request', now - MIN),
       d1.prepare('insert into affluence_counts (location_id, period, counts, updated_at) values (?1, ?2, ?3, 0), (?1, ?4, ?3, 0)')
@@ -200,7 +201,8 @@ describe('foldVisits', () => {
     ]);
     await foldVisits(db(), new Date(now));
     const tickets = async () => (await db().all<{ ticket: string }>(sql`select ticket from visit_events where ticket like 'OLD%' order by ticket`)).map((r) => r.ticket);
-    expect(await tickets()).toEqual(['OLD2']);
+    expect(await tickets()).toEqual(['OLD1']);
+    expect((await db().all<{ kind: string }>(sql`select kind from visit_events where ticket = 'OLD1'`)).map((r) => r.kind)).toEqual(['served']);
     expect((await db().all<{ digest: string }>(sql`select digest from visit_requests where digest like '%-request'`)).map((r) => r.digest)).toEqual(['new-request']);
     const periods = (await db().all<{ period: number }>(sql`select period from affluence_counts where location_id = ${paris.id}`)).map((r) => r.period);
     expect(periods).toContain(periodAt(now, 'Europe/Paris') - PERIODS_KEPT + 1);

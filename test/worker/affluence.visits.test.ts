@@ -246,6 +246,40 @@ describe('concurrency', () => {
     }
   });
 
+  it('keeps a ticket’s stages in order when a `called` and an earlier `served` race (one 201, one 422; the database’s order check)', async () => {
+    for (let round = 0; round < 4; round++) {
+      const ticket = newTicket();
+      expect((await recordVisits(db(), { office, source: 'staff:race', events: [{ ticket, kind: 'arrival', at: ago(20) }], replayDigest: null, now: new Date() })).ok).toBe(true);
+      // Each alone is fine after the arrival; together, served (10 min ago) before called (2 min ago) is out of order.
+      const outcomes = await Promise.all([
+        recordVisits(db(), { office, source: 'staff:race-a', events: [{ ticket, kind: 'called', at: ago(2) }], replayDigest: null, now: new Date() }),
+        recordVisits(db(), { office, source: 'staff:race-b', events: [{ ticket, kind: 'served', at: ago(10) }], replayDigest: null, now: new Date() }),
+      ]);
+      expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+      expect(outcomes.find((o) => !o.ok)).toMatchObject({ ok: false, problem: 'refused', problems: [{ index: 0, ticket, fault: 'out_of_order' }] });
+      const stored = await storedOf(ticket);
+      expect(stored).toHaveLength(2);
+      // Whatever won, the stored stages go forward in rank and in time.
+      const rank = { arrival: 0, called: 1, served: 2 } as Record<string, number>;
+      const byRank = [...stored].sort((a, b) => rank[a.kind]! - rank[b.kind]!);
+      expect(byRank.map((e) => e.at)).toEqual([...byRank.map((e) => e.at)].sort((a, b) => a - b));
+    }
+  });
+
+  it('refuses, in the database itself, a stage without an arrival or going back in time (the trigger of migration 0015)', async () => {
+    const d1 = db().$client;
+    const insert = (ticket: string, kind: string, at: number) => d1.prepare(
+      `insert into visit_events (location_id, service_date, ticket, kind, at, source, received_at) values (?1, '2026-01-05', ?2, ?3, ?4, 'test', ?4)`,
+    ).bind(office.id, ticket, kind, at).run();
+    const ticket = newTicket();
+    await expect(insert(ticket, 'called', 2_000)).rejects.toThrow(/visit_order/);
+    await insert(ticket, 'arrival', 1_000);
+    await expect(insert(ticket, 'served', 500)).rejects.toThrow(/visit_order/);
+    await insert(ticket, 'served', 3_000);
+    await expect(insert(ticket, 'called', 2_000)).rejects.toThrow(/visit_order/);
+    expect((await storedOf(ticket)).map((e) => e.kind)).toEqual(['arrival', 'served']);
+  });
+
   it('maps the unique index’s refusal to a named duplicate when both pass the check (the use case raced directly)', async () => {
     for (let round = 0; round < 4; round++) {
       const ticket = newTicket();

@@ -231,9 +231,12 @@ describe('the slots listing after a closure', () => {
       expect(answer.status).toBe(200);
       return new Set(((await answer.json()) as { items: Array<{ date: string }> }).items.map((slot) => slot.date));
     };
-    // Listed twice (the second from the kept office): the day is offered.
+    // Listed (the office and its hours then kept by the isolate): the day is offered.
     expect((await daysListed()).has(closedDay)).toBe(true);
     expect((await daysListed()).has(closedDay)).toBe(true);
+    // From the kept office, a listing reads only the offer and its seats: 2 D1 queries (Server-Timing), not 4.
+    const listed = await request(`/api/v1/offices/${office.id}/slots?offer=${offerId}`);
+    expect(/d1-queries;desc=(\d+)/.exec(listed.headers.get('server-timing') ?? '')?.[1]).toBe('2');
     await closeDay(office.id, closedDay);
     // The isolate reads the hours versions at most 10 s apart (5 s polls): then the kept copy is dropped.
     const started = Date.now();

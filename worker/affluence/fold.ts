@@ -24,6 +24,7 @@
  */
 import type { Database } from '../database';
 import { randomSecret } from '../http/crypto';
+import { SIGNATURE_TOLERANCE_S } from '../parcels/signature';
 import { addArrivals, decodeCounts, emptyCounts, encodeCounts, PERIODS_KEPT, periodAt } from './histogram';
 
 export const FOLD_CURSOR_SETTING = 'affluence_fold_cursor';
@@ -51,8 +52,12 @@ export const FOLD_MAX_EVENTS = 20_000;
 export const FOLD_MAX_OFFICES = 3_000;
 /** Raw events are kept 35 days: the live level reads 15 minutes, duplicate and order checks one day; the rest is a month of margin to re-fold. */
 export const RAW_EVENTS_KEPT_DAYS = 35;
-/** A signed request older than the signature tolerance (5 min) is refused as stale anyway: its replay record can go after twice that. */
-export const REPLAY_KEPT_MS = 10 * 60_000;
+/**
+ * A signed request is valid while its timestamp is within 5 minutes of our
+ * clock either way: up to 10 minutes from a timestamp 5 minutes ahead. Its
+ * replay record is kept that long and one minute more (rounding, clocks).
+ */
+export const REPLAY_KEPT_MS = (2 * SIGNATURE_TOLERANCE_S + 60) * 1000;
 /** Each sweep deletes at most this many rows per run (96 runs a day: 480,000 rows a day, three times the network's daily events). */
 export const SWEEP_ROWS = 5_000;
 /** A zone for the period sweep: one zone for all offices, with one period of margin (see `sweep`). */

@@ -73,6 +73,11 @@ export async function recordVisits(db: Database, batch: VisitBatch): Promise<Vis
       const now = await judge();
       return { ok: false, problem: 'refused', problems: now.length ? now : [{ index: 0, ticket: null, fault: 'duplicate', reason: 'un autre envoi a enregistré ces tickets au même moment : renvoyez la requête pour savoir lesquels' }] };
     }
+    if (/visit_order/.test(message)) {
+      // Another request stored a stage of one of these tickets in between (the order trigger, migration 0015): read again, and name it.
+      const now = await judge();
+      return { ok: false, problem: 'refused', problems: now.length ? now : [{ index: 0, ticket: null, fault: 'out_of_order', reason: 'un autre envoi a enregistré une étape de ces tickets au même moment : renvoyez la requête pour savoir lesquelles' }] };
+    }
     throw error;
   }
   return { ok: true, accepted: events.length };

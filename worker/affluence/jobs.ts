@@ -12,12 +12,24 @@ import { type AlertJobsContext, type AlertRoundReport, runAlertRound } from './a
 import { type FoldResult, foldVisits } from './fold';
 
 export interface AffluenceJobsReport {
-  fold: FoldResult;
+  /** What the fold did, or why it failed (logged). */
+  fold: FoldResult | { failed: string };
   alerts: AlertRoundReport;
 }
 
+/**
+ * `now` is the cron's scheduled instant (worker/index.ts): readings 15
+ * minutes apart on the clock, whatever the start-up delay of each run.
+ */
 export async function runAffluenceJobs(db: Database, now: Date, context: AlertJobsContext): Promise<AffluenceJobsReport> {
-  const fold = await foldVisits(db, now);
+  let fold: AffluenceJobsReport['fold'];
+  try {
+    fold = await foldVisits(db, now);
+  } catch (error) {
+    // The alerts read raw arrivals and the counts already stored: a failed fold must not silence them.
+    console.error('affluence fold failed:', error instanceof Error ? error.message : String(error));
+    fold = { failed: error instanceof Error ? error.name : 'unknown' };
+  }
   const alerts = await runAlertRound(db, now, context);
   return { fold, alerts };
 }

@@ -110,9 +110,13 @@ export async function runBookingJobs(db: Database, now: Date, context: BookingJo
   // A seat starts within the horizon of the day it was taken: a day more covers every time zone.
   const before = at + (BOOKING_HORIZON_DAYS + 1) * DAY_MS;
   const report: BookingJobsReport = { offices: 0, moved: 0, unsent: 0, retold: 0 };
-  for (const seat of await untoldMovedSeats(db, RETRIES_PER_RUN)) {
+  for (const seat of await untoldMovedSeats(db, at, RETRIES_PER_RUN)) {
     const location = await findLocation(db, seat.locationId);
-    if (location && (await tell(db, seat, await scheduleAt(db, location, now), now, context))) report.retold++;
+    if (!location) {
+      await markMovedTold(db, seat.id, at); // the office left the network: no slot to propose, nothing to retry
+      continue;
+    }
+    if (await tell(db, seat, await scheduleAt(db, location, now), now, context)) report.retold++;
   }
   for (const locationId of (await officesWithUpcomingSeats(db, at, before)).slice(0, OFFICES_PER_RUN)) {
     if (report.moved >= MOVES_PER_RUN) break;

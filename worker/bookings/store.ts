@@ -293,11 +293,19 @@ export function moveSeat(d1: D1Database, bookingId: string, now: number): D1Prep
     .bind(bookingId, now);
 }
 
-/** Moved seats whose message is not queued yet (the queue refused it at the move), oldest move first. */
-export async function untoldMovedSeats(db: Database, limit: number): Promise<BookingRecord[]> {
-  const { results } = await db.$client.prepare(`${BOOKING_SELECT} where b.status = 'moved' and b.moved_told_at is null order by b.cancelled_at, b.id limit ?1`)
-    .bind(limit).all<BookingRecord>();
-  return results;
+/**
+ * Moved seats whose message is not queued yet (the queue refused it at the
+ * move) and that are still upcoming, oldest move first. Those whose time has
+ * passed are marked told first, unsent: "your seat was freed" after its
+ * time would only confuse.
+ */
+export async function untoldMovedSeats(db: Database, now: number, limit: number): Promise<BookingRecord[]> {
+  const d1 = db.$client;
+  const [, upcoming] = await d1.batch<BookingRecord>([
+    d1.prepare(`update bookings set moved_told_at = ?1 where status = 'moved' and moved_told_at is null and starts_at <= ?1`).bind(now),
+    d1.prepare(`${BOOKING_SELECT} where b.status = 'moved' and b.moved_told_at is null and b.starts_at > ?1 order by b.cancelled_at, b.id limit ?2`).bind(now, limit),
+  ]);
+  return upcoming!.results;
 }
 
 /** Records that a moved seat's message was queued. */
