@@ -8,7 +8,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { foldVisits, FOLD_CURSOR_SETTING } from '../../worker/affluence/fold';
+import { foldVisits, FOLD_CURSOR_SETTING, REPLAY_KEPT_MS } from '../../worker/affluence/fold';
 import { type AffluenceCounts, encodeCounts, emptyCounts, PERIODS_KEPT, periodAt } from '../../worker/affluence/histogram';
 import { officeAffluence, usualCounts } from '../../worker/affluence/read';
 import { request } from './http-client';
@@ -195,7 +195,7 @@ describe('foldVisits', () => {
     await insertEvent('OLD1', 'served', old + MIN);
     await drain();
     await d1.batch([
-      d1.prepare('insert into visit_requests (digest, received_at) values (?1, ?2), (?3, ?4)').bind('old-request', now - 11 * MIN, 'new-request', now - MIN),
+      d1.prepare('insert into visit_requests (digest, received_at) values (?1, ?2), (?3, ?4)').bind('old-request', now - REPLAY_KEPT_MS - MIN, 'new-request', now - REPLAY_KEPT_MS + MIN),
       d1.prepare('insert into affluence_counts (location_id, period, counts, updated_at) values (?1, ?2, ?3, 0), (?1, ?4, ?3, 0)')
         .bind(paris.id, periodAt(now, 'Europe/Paris') - PERIODS_KEPT - 1, encodeCounts(emptyCounts()), periodAt(now, 'Europe/Paris') - PERIODS_KEPT + 1),
     ]);
