@@ -912,6 +912,12 @@ export const officeOffers = sqliteTable(
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
     updatedAt: integer('updated_at').notNull(),
     version: integer('version').notNull().default(1),
+    /**
+     * Moves with every write to this offer's seats (a booking inserted,
+     * confirmed, cancelled, moved or deleted), by triggers in the same
+     * transaction (migration 0016): the edge key of its slots listing.
+     */
+    seatsVersion: integer('seats_version').notNull().default(0),
   },
   (t) => [index('office_offers_location_idx').on(t.locationId, t.active)],
 );

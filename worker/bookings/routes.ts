@@ -39,7 +39,8 @@ const STAFF = { security: [{ bearer: [] }] };
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 /** Seats move by the second: a listing is kept 30 s at most, anywhere. */
-export const SLOTS_CACHE = 'public, max-age=15, stale-while-revalidate=15';
+/** With the edge's 10 s (worker/edge/resources.ts), 30 s at most in all: a lapsed hold, which writes nothing, shows free by then. */
+export const SLOTS_CACHE = 'public, max-age=15, stale-while-revalidate=5';
 
 const UNKNOWN_OFFICE = 'Bureau inconnu : vérifiez son identifiant.';
 const etagOf = (version: number) => `"${version}"`;

@@ -10,7 +10,8 @@
  * dependencies instead: a lookup, one indexed query the edge layer runs
  * per request on the request's own D1 session, that answers what the
  * row's state is at (and which versions it also depends on), or that the
- * request must reach the app uncached.
+ * request must reach the app uncached. An office's slots for an offer name
+ * the offer's seats version the same way.
  */
 import { findDepartment } from '../locations/departments';
 import { idFromLocationSlug } from '../locations/names';
@@ -74,6 +75,36 @@ async function parcelDependency(d1: D1Database, trackingNumber: string): Promise
   return row.waiting_location_id ? { tag, scope: { location: row.waiting_location_id } } : { tag };
 }
 
+/** An office's slots for one offer (worker/bookings/routes.ts); any other query is the app's (a 400 is never kept). */
+const OFFICE_SLOTS = /^\/api\/v1\/offices\/([A-Za-z0-9]{1,32})\/slots$/;
+const SLOTS_QUERY = new Set(['offer', 'from', 'days']);
+/**
+ * A slots listing is kept 10 s: seat writes change its key at once (the
+ * seats version), but a hold that lapses writes nothing, and slots pass as
+ * time goes. With the answer's own 15 s + 5 s, a lapsed hold shows free
+ * within 30 s, as the API says.
+ */
+export const SLOTS_EDGE_TTL = 10;
+
+/**
+ * What a slots listing depends on: the office's hours (its location
+ * version), the offer's row (`version`: capacity, duration, withdrawn) and
+ * its seats (`seats_version`, moved by triggers with every booking write:
+ * migration 0016). An unknown or withdrawn offer is the app's 400, never kept.
+ */
+async function slotsDependency(d1: D1Database, locationId: string, offerId: string): Promise<EdgeDependency | undefined> {
+  const row = await d1.prepare('select version, seats_version from office_offers where id = ? and location_id = ? and active = 1')
+    .bind(offerId, locationId).first<{ version: number; seats_version: number }>();
+  return row ? { tag: `s${row.version}-${row.seats_version}` } : undefined;
+}
+
+function slotsPlan(url: URL, locationId: string): EdgePlan | undefined {
+  const offer = url.searchParams.get('offer');
+  if (!offer || offer.length > 40 || url.searchParams.getAll('offer').length > 1) return undefined;
+  for (const name of url.searchParams.keys()) if (!SLOTS_QUERY.has(name)) return undefined;
+  return { scope: { location: locationId }, ttl: SLOTS_EDGE_TTL, lookup: (d1) => slotsDependency(d1, locationId, offer) };
+}
+
 const LOCATION_API = /^\/api\/v1\/locations\/([A-Za-z0-9]{1,32})(\/hours|\/status|\/hours\/google)?$/;
 const DEPARTMENT_SITEMAP = /^\/sitemaps\/departement-([0-9a-zA-Z]{2,3})\.xml$/;
 
@@ -117,6 +148,8 @@ export function edgePlan(url: URL): EdgePlan | undefined {
     // The location itself does not depend on the time; its hours and status do.
     return { scope: { location: id }, ttl: api[2] ? TIME_DEPENDENT_TTL : DAY };
   }
+  const slots = OFFICE_SLOTS.exec(path);
+  if (slots) return slotsPlan(url, slots[1].toUpperCase());
   const parcel = PARCEL.exec(path);
   if (parcel) {
     const number = parcel[1];
