@@ -6,7 +6,7 @@
  * pages' gates (size, no script, axe, cache policy) and refusals over HTTP.
  */
 import { eq } from 'drizzle-orm';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { customers } from '../../db/schema';
 import { openDatabase } from '../../scripts/local-db';
@@ -15,6 +15,7 @@ import { sessionCookieOverHttp, signInWithCode } from './accounts';
 import { axeViolations, launchChromium } from './chromium';
 import { office } from './fixtures';
 import { compressedWeight, executableScripts, PAGE_BUDGET_BYTES } from './gates';
+import { staffCookie, staffSignIn } from './staff-session';
 
 const baseUrl = inject('baseUrl');
 const counterToken = inject('counterToken');
@@ -34,28 +35,6 @@ async function giveName(email: string, name: string) {
   } finally {
     await close();
   }
-}
-
-async function staffSignIn(context: BrowserContext, secret: string) {
-  const tab = await context.newPage();
-  await tab.goto(`${baseUrl}/staff/connexion`);
-  await tab.getByLabel('Jeton d’accès personnel').fill(secret);
-  await tab.getByRole('button', { name: 'Se connecter' }).click();
-  return tab;
-}
-
-/** A staff session over plain HTTP: the `Cookie` header to send. */
-async function staffCookie(secret: string): Promise<string> {
-  const form = await fetch(`${baseUrl}/staff/connexion`);
-  const signin = form.headers.getSetCookie().find((c) => c.startsWith('__Host-guichet-signin='))!.split(';')[0]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const signedIn = await fetch(`${baseUrl}/staff/connexion`, {
-    method: 'POST', redirect: 'manual',
-    headers: { origin: baseUrl, 'content-type': 'application/x-www-form-urlencoded', cookie: signin },
-    body: new URLSearchParams({ csrf, token: secret }),
-  });
-  expect(signedIn.status).toBe(303);
-  return signedIn.headers.getSetCookie().find((c) => c.startsWith('__Host-guichet-staff='))!.split(';')[0]!;
 }
 
 /** A page as its reader gets it (with their cookie), and the stylesheets it links. */
@@ -94,8 +73,7 @@ describe('recognised at the counter with the rotating code', () => {
     expect(await phone.locator('main').innerText()).toMatch(/Valable jusqu’à \d{2}:\d{2}:\d{2}/);
 
     const clerkContext = await browser.newContext({ javaScriptEnabled: false });
-    const desk = await staffSignIn(clerkContext, counterToken);
-    await desk.waitForURL(`${baseUrl}/staff/guichet`);
+    const desk = await staffSignIn(clerkContext, counterToken, { landing: '/staff/guichet' });
     await desk.getByLabel('Code du client').fill(`${shown![1]} ${shown![2]}`);
     await desk.getByRole('button', { name: 'Reconnaître le client' }).click();
     await desk.waitForURL(`${baseUrl}/staff/guichet`);
@@ -194,8 +172,7 @@ describe('recognised at the counter with the rotating code', () => {
     const code = /\b(\d{4} \d{4})\b/.exec(await phone.locator('main').innerText())![1]!;
 
     const clerkContext = await browser.newContext({ bypassCSP: true });
-    const desk = await staffSignIn(clerkContext, counterToken);
-    await desk.waitForURL(`${baseUrl}/staff/guichet`);
+    const desk = await staffSignIn(clerkContext, counterToken, { landing: '/staff/guichet' });
     expect(await axeViolations(desk), 'code form').toEqual([]);
     await desk.getByLabel('Code du client').fill('1234');
     await desk.getByRole('button', { name: 'Reconnaître le client' }).click();

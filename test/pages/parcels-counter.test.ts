@@ -10,7 +10,7 @@
  * sees its reference and the 21-day clock; the clerk sees it. Gates:
  * axe-core WCAG 2.2 AA, no script, 14 KB, CSRF.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../scripts/local-db';
 import { signatureHeader } from '../../worker/parcels/signature';
@@ -19,6 +19,7 @@ import { signInWithCode } from './accounts';
 import { axeViolations, launchChromium } from './chromium';
 import { demoParcelSet, office } from './fixtures';
 import { compressedWeight, executableScripts, PAGE_BUDGET_BYTES } from './gates';
+import { staffCookie, staffSignIn } from './staff-session';
 
 const baseUrl = inject('baseUrl');
 const carrier = inject('carrier');
@@ -88,27 +89,6 @@ async function arriveMany(locationId: string, count: number): Promise<void> {
   expect(await response.json()).toMatchObject({ rejected: 0 });
 }
 
-async function staffSignIn(context: BrowserContext, secret: string): Promise<Page> {
-  const tab = await context.newPage();
-  await tab.goto(`${baseUrl}/staff/connexion`);
-  await tab.getByLabel('Jeton d’accès personnel').fill(secret);
-  await tab.getByRole('button', { name: 'Se connecter' }).click();
-  await tab.waitForURL(`${baseUrl}/staff/guichet`);
-  return tab;
-}
-
-/** A staff session over plain HTTP: the `Cookie` header to send. */
-async function staffCookie(secret: string): Promise<string> {
-  const form = await fetch(`${baseUrl}/staff/connexion`);
-  const signin = form.headers.getSetCookie().find((c) => c.startsWith('__Host-guichet-signin='))!.split(';')[0]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const signedIn = await fetch(`${baseUrl}/staff/connexion`, {
-    method: 'POST', redirect: 'manual', headers: { origin: baseUrl, 'content-type': 'application/x-www-form-urlencoded', cookie: signin }, body: new URLSearchParams({ csrf, token: secret }),
-  });
-  expect(signedIn.status).toBe(303);
-  return signedIn.headers.getSetCookie().find((c) => c.startsWith('__Host-guichet-staff='))!.split(';')[0]!;
-}
-
 /** A page as its reader gets it (with their cookie), and the stylesheets it links. */
 async function fetchWith(path: string, cookie: string) {
   const response = await fetch(`${baseUrl}${path}`, { headers: { cookie }, redirect: 'manual' });
@@ -143,7 +123,7 @@ describe('handing a parcel over at the counter', () => {
     expect(before.collection?.location.id).toBe(demoOffice);
 
     const context = await browser.newContext({ javaScriptEnabled: false });
-    const tab = await staffSignIn(context, clerkToken);
+    const tab = await staffSignIn(context, clerkToken, { landing: '/staff/guichet' });
     await tab.goto(`${baseUrl}/staff/colis`);
     expect(await tab.locator('main').innerText()).toContain(demo.trackingNumber);
 
@@ -244,7 +224,7 @@ describe('handing a parcel over at the counter', () => {
     const shown = /\b(\d{4}) (\d{4})\b/.exec(await phone.locator('main').innerText())!;
 
     const clerkContext = await browser.newContext({ javaScriptEnabled: false });
-    const desk = await staffSignIn(clerkContext, counterToken);
+    const desk = await staffSignIn(clerkContext, counterToken, { landing: '/staff/guichet' });
     await desk.getByLabel('Code du client').fill(`${shown[1]}${shown[2]}`);
     await desk.getByRole('button', { name: 'Reconnaître le client' }).click();
     await desk.getByRole('button', { name: 'Terminer' }).waitFor();
@@ -265,7 +245,7 @@ describe('handing a parcel over at the counter', () => {
   it('passes axe-core WCAG 2.2 AA on /staff/colis: the list, a parcel found, a parcel not here, a confirmation', async () => {
     const number = await arrive(demoOffice, 'B17');
     const context = await browser.newContext({ bypassCSP: true });
-    const tab = await staffSignIn(context, clerkToken);
+    const tab = await staffSignIn(context, clerkToken, { landing: '/staff/guichet' });
     await tab.goto(`${baseUrl}/staff/colis`);
     expect(await axeViolations(tab), 'list').toEqual([]);
     await tab.getByLabel('Numéro de l’avis de passage').fill(number);

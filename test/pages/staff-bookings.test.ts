@@ -17,6 +17,7 @@ import { createStaffToken } from '../../worker/staff/tokens';
 import { axeViolations, launchChromium } from './chromium';
 import { PAGE_TEST_NETWORK_SIZE } from './fixtures';
 import { compressedWeight, executableScripts, PAGE_BUDGET_BYTES } from './gates';
+import { staffCookie, staffSignIn } from './staff-session';
 
 const baseUrl = inject('baseUrl');
 
@@ -52,17 +53,6 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => browser?.close());
-
-async function staffCookie(secret: string): Promise<string> {
-  const form = await fetch(`${baseUrl}/staff/connexion`);
-  const signin = form.headers.getSetCookie().find((c) => c.startsWith('__Host-guichet-signin='))!.split(';')[0]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const signedIn = await fetch(`${baseUrl}/staff/connexion`, {
-    method: 'POST', redirect: 'manual', headers: { origin: baseUrl, 'content-type': 'application/x-www-form-urlencoded', cookie: signin }, body: new URLSearchParams({ csrf, token: secret }),
-  });
-  expect(signedIn.status).toBe(303);
-  return signedIn.headers.getSetCookie().find((c) => c.startsWith('__Host-guichet-staff='))!.split(';')[0]!;
-}
 
 async function fetchWith(path: string, cookie: string) {
   const response = await fetch(`${baseUrl}${path}`, { headers: { cookie }, redirect: 'manual' });
@@ -277,11 +267,7 @@ describe('in Chromium', () => {
   async function signedIn(secret: string) {
     // A clerk's phone.
     const context = await browser.newContext({ javaScriptEnabled: true, bypassCSP: true, viewport: { width: 390, height: 844 } });
-    const tab = await context.newPage();
-    await tab.goto(`${baseUrl}/staff/connexion`);
-    await tab.getByLabel('Jeton d’accès personnel').fill(secret);
-    await tab.getByRole('button', { name: 'Se connecter' }).click();
-    await tab.waitForURL((url) => !url.pathname.startsWith('/staff/connexion'));
+    const tab = await staffSignIn(context, secret);
     return { context, tab };
   }
 

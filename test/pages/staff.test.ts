@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { axeViolations, launchChromium } from './chromium';
 import { addDays, localParts } from '../../worker/hours/zoned-time';
 import { office, PAGES } from './fixtures';
+import { staffSignIn, staffSignInForm } from './staff-session';
 
 const baseUrl = inject('baseUrl');
 const staffToken = inject('staffToken');
@@ -17,23 +18,8 @@ beforeAll(async () => {
 });
 afterAll(async () => browser?.close());
 
-/** The sign-in page as a browser gets it: its CSRF cookie and the same value in the form. */
-async function signInForm() {
-  const page = await fetch(`${baseUrl}/staff/connexion`);
-  const setCookie = page.headers.getSetCookie().find((c) => c.startsWith('__Host-guichet-signin=')) ?? '';
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
-  return { cookie: setCookie.split(';')[0], setCookie, csrf };
-}
-
-async function signIn(context: BrowserContext) {
-  const tab = await context.newPage();
-  await tab.goto(`${baseUrl}/staff/fermeture`);
-  expect(new URL(tab.url()).pathname).toBe('/staff/connexion');
-  await tab.getByLabel('Jeton d’accès personnel').fill(staffToken);
-  await tab.getByRole('button', { name: 'Se connecter' }).click();
-  await tab.waitForURL(`${baseUrl}/staff/fermeture`);
-  return tab;
-}
+/** Signed in with the office manager's token, starting from the closure form (a stranger asking for it is sent to sign in first). */
+const signIn = (context: BrowserContext) => staffSignIn(context, staffToken, { from: '/staff/fermeture', landing: '/staff/fermeture' });
 
 describe('declaring an exceptional closure', () => {
   it('takes one form, without JavaScript, and shows on the office page', async () => {
@@ -102,7 +88,7 @@ describe('declaring an exceptional closure', () => {
   });
 
   it('keeps the session in a __Host- cookie that scripts and other sites cannot use', async () => {
-    const form = await signInForm();
+    const form = await staffSignInForm();
     const response = await fetch(`${baseUrl}/staff/connexion`, {
       method: 'POST', redirect: 'manual',
       headers: { origin: baseUrl, 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie },
@@ -117,7 +103,7 @@ describe('declaring an exceptional closure', () => {
   });
 
   it('refuses a sign-in without the form’s CSRF value (login CSRF), even with a valid token', async () => {
-    const form = await signInForm();
+    const form = await staffSignInForm();
     expect(form.cookie).toMatch(/^__Host-[\w-]+=csrf_[\w-]{43}$/);
     expect(form.setCookie).toMatch(/; Path=\/; HttpOnly; Secure; SameSite=Strict/);
     const post = (headers: Record<string, string>, fields: Record<string, string>) => fetch(`${baseUrl}/staff/connexion`, {

@@ -15,6 +15,7 @@ import { createStaffToken } from '../../worker/staff/tokens';
 import { axeViolations, launchChromium } from './chromium';
 import { PAGE_TEST_NETWORK_SIZE } from './fixtures';
 import { compressedWeight, executableScripts, PAGE_BUDGET_BYTES } from './gates';
+import { staffCookie, staffSignIn } from './staff-session';
 
 const baseUrl = inject('baseUrl');
 const HOUR = 3_600_000;
@@ -54,17 +55,6 @@ beforeAll(async () => {
 });
 afterAll(async () => browser?.close());
 
-async function staffCookie(secret: string): Promise<string> {
-  const form = await fetch(`${baseUrl}/staff/connexion`);
-  const signin = form.headers.getSetCookie().find((c) => c.startsWith('__Host-guichet-signin='))!.split(';')[0]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const signedIn = await fetch(`${baseUrl}/staff/connexion`, {
-    method: 'POST', redirect: 'manual', headers: { origin: baseUrl, 'content-type': 'application/x-www-form-urlencoded', cookie: signin }, body: new URLSearchParams({ csrf, token: secret }),
-  });
-  expect(signedIn.status).toBe(303);
-  return signedIn.headers.getSetCookie().find((c) => c.startsWith('__Host-guichet-staff='))!.split(';')[0]!;
-}
-
 async function fetchWith(path: string, cookie: string) {
   const response = await fetch(`${baseUrl}${path}`, { headers: { cookie }, redirect: 'manual' });
   const html = await response.text();
@@ -100,11 +90,7 @@ describe('the office’s stock page', () => {
 
   async function signedIn(options: { javaScriptEnabled: boolean; bypassCSP?: boolean }) {
     const context = await browser.newContext(options);
-    const tab = await context.newPage();
-    await tab.goto(`${baseUrl}/staff/connexion`);
-    await tab.getByLabel('Jeton d’accès personnel').fill(clerk);
-    await tab.getByRole('button', { name: 'Se connecter' }).click();
-    await tab.waitForURL(`${baseUrl}/staff/guichet`);
+    const tab = await staffSignIn(context, clerk, { landing: '/staff/guichet' });
     await tab.goto(`${baseUrl}/staff/stock`);
     return { context, tab };
   }
