@@ -23,18 +23,12 @@
  * Prints the README rows and writes bench/results/bookings.json. Exits 0
  * when the measurement ran, whatever the figures.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { customers } from '../db/schema';
 import { openDatabase } from '../scripts/local-db';
 import { openCustomerSession } from '../worker/accounts/sessions';
-import { benchConfig, freePort, prepareState, type Server, startServer } from './mix/server';
+import { againstStaticText, load, loadAverages, ratioFields, runRecord, runServerBench, serverBenchOptions, stylesheetOf, writeResults } from './mix/harness';
+import type { Server } from './mix/server';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const USAGE = 'usage: npm run bench:bookings -- [--duration 20] [--connections 32] [--offices 300] [--state DIR] [--port P] [--dist DIR] [--out FILE]';
 /** The issue's bound on the slots listing's p99 over the static asset's. */
 const BOUND = 2;
@@ -42,64 +36,11 @@ const BOUND = 2;
 const BENCH_OFFER = 'ofr_bench_';
 const BENCH_CUSTOMER = 'cus_bench_rdv_';
 
-function options() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        duration: { type: 'string', default: '20' },
-        connections: { type: 'string', default: '32' },
-        offices: { type: 'string', default: '300' },
-        state: { type: 'string' },
-        port: { type: 'string' },
-        dist: { type: 'string', default: 'dist' },
-        out: { type: 'string', default: 'bench/results/bookings.json' },
-      },
-    }));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
-  const number = (name: 'duration' | 'connections' | 'offices' | 'port', min: number, max: number) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      console.error(`--${name} ${values[name]}: expected a whole number from ${min} to ${max}\n${USAGE}`);
-      process.exit(2);
-    }
-    return n;
-  };
-  return {
-    duration: number('duration', 1, 600),
-    connections: number('connections', 1, 512),
-    offices: number('offices', 1, 5000),
-    state: values.state ? resolve(values.state) : undefined,
-    port: values.port ? number('port', 1, 65535) : undefined,
-    dist: resolve(values.dist!),
-    out: resolve(values.out!),
-  };
-}
-
-const opts = options();
-const log = (line: string) => console.error(`[bench:bookings ${new Date().toISOString().slice(11, 19)}] ${line}`);
-const round = (n: number, digits = 1) => Number(n.toFixed(digits));
-
-interface LoadFigures { p50: number; p99: number; rps: number; requests: number; errors: number; non2xx: number }
-
-function load(base: string, paths: string[], seconds: number, connections: number): Promise<LoadFigures> {
-  let i = 0;
-  return new Promise((resolvePromise, reject) => {
-    autocannon(
-      { url: base, connections, duration: seconds, requests: [{ setupRequest: (request: { path: string }) => ({ ...request, path: paths[i++ % paths.length] }) }] },
-      (error: Error | null, result: any) => {
-        if (error) return reject(error);
-        resolvePromise({
-          p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, requests: result.requests.total,
-          errors: result.errors + result.timeouts, non2xx: result.non2xx,
-        });
-      },
-    );
-  });
-}
+const opts = serverBenchOptions(USAGE, 'bench/results/bookings.json', {
+  duration: { default: 20, min: 1, max: 600 },
+  connections: { default: 32, min: 1, max: 512 },
+  offices: { default: 300, min: 1, max: 5000 },
+});
 
 /** Two offers at each of the first `count` active post offices with weekly hours (earlier bench offers and their seats replaced). */
 async function makeOffers(state: string, count: number): Promise<Array<{ office: string; offer: string; kind: 'appointment' | 'deposit' }>> {
@@ -208,29 +149,16 @@ async function bookingRace(server: Server, state: string, office: string): Promi
   };
 }
 
-const loadBefore = loadavg().map((l) => round(l, 2));
-const createdState = !opts.state;
-const workDir = mkdtempSync(join(tmpdir(), 'guichet-bench-bookings-'));
-const state = opts.state ?? join(workDir, 'state');
-let server: Server | undefined;
-let exitCode = 0;
-try {
-  const entry = join(opts.dist, 'server/entry.mjs');
-  const built = statSync(entry, { throwIfNoEntry: false });
-  if (!built) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-  log(`built Worker ${opts.dist} from ${built.mtime.toISOString()}; state ${state}${createdState ? ' (new, temporary)' : ' (reused)'}`);
-  await prepareState(state, log);
+const loadBefore = loadAverages();
+await runServerBench('bookings', opts, async ({ state, built, log, start }) => {
   const offers = await makeOffers(state, opts.offices);
   log(`${offers.length} offers at ${opts.offices} post offices`);
-  const port = opts.port ?? (await freePort());
-  server = await startServer({ config: benchConfig(workDir, false, opts.dist), state, port, readyTimeoutMs: 120_000 });
-  log(`wrangler dev answers on ${server.base}`);
+  const server = await start();
   const seats = await bookSome(server.base, state, offers);
   log(`${seats} seats booked in the first week`);
   const paths = offers.map(({ office, offer }) => `/api/v1/offices/${office}/slots?offer=${offer}`);
   const sample = (await (await fetch(`${server.base}${paths[0]}`)).json()) as { items: unknown[] };
-  const css = /href="(\/_astro\/[^"]+\.css)"/.exec(await (await fetch(`${server.base}/`)).text())?.[1];
-  if (!css) throw new Error('no stylesheet linked from /');
+  const css = await stylesheetOf(server.base);
   // Warm the isolate (schedules, network) before measuring.
   await load(server.base, paths, 3, opts.connections);
   log(`static asset ${css}: ${opts.connections} clients × ${opts.duration} s`);
@@ -238,46 +166,22 @@ try {
   log(`slots listing: ${opts.connections} clients × ${opts.duration} s over ${paths.length} offers`);
   const slotFigures = await load(server.base, paths, opts.duration, opts.connections);
   const race = await bookingRace(server, state, offers[0]!.office);
-  const ratio = slotFigures.p99 / staticFigures.p99;
-  const git = (...args: string[]) => {
-    try {
-      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
-    } catch {
-      return null;
-    }
-  };
   const result = {
-    bench: 'bookings',
-    date: new Date().toISOString(),
-    commit: git('rev-parse', '--short', 'HEAD'),
-    working_tree_modified: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '',
-    dist_built_at: built.mtime.toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? null, cores: cpus().length, node: process.version, load_average_before: loadBefore, load_average_after: loadavg().map((l) => round(l, 2)) },
+    ...runRecord('bookings', built, loadBefore),
     server: 'wrangler dev (local workerd + D1/SQLite), same machine',
     slots: {
       paths: `/api/v1/offices/{id}/slots?offer=… (next 4 weeks): ${paths.length} offers at ${opts.offices} post offices, ${seats} seats booked in their first week; ${sample.items.length} slots in the first listing`,
       connections: opts.connections, seconds: opts.duration,
       static: { path: css, ...staticFigures },
       listing: slotFigures,
-      p99_ratio: round(ratio, 2), bound: BOUND, within_bound: ratio <= BOUND,
+      ...ratioFields(slotFigures.p99 / staticFigures.p99, BOUND),
     },
     race,
   };
-  mkdirSync(dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
+  writeResults(opts.out, result);
   console.log('\n## bench:bookings — README rows\n');
-  console.log(`| slots listing \`/api/v1/offices/{id}/slots?offer=…\` (4 weeks), ${paths.length} offers at ${opts.offices} post offices round-robin, full demo network, ${opts.connections} clients × ${opts.duration} s, same run (\`npm run bench:bookings\`) | p50 ${slotFigures.p50} ms, p99 ${slotFigures.p99} ms, ${slotFigures.rps.toFixed(0)} req/s, ${slotFigures.errors + slotFigures.non2xx} errors; static asset p99 ${staticFigures.p99} ms (p50 ${staticFigures.p50} ms, ${staticFigures.rps.toFixed(0)} req/s); p99 ratio ${ratio.toFixed(2)} (target ≤ ${BOUND}: ${ratio <= BOUND ? 'met' : 'NOT met'}); load average ${loadBefore.join(' / ')} before |`);
+  console.log(`| slots listing \`/api/v1/offices/{id}/slots?offer=…\` (4 weeks), ${paths.length} offers at ${opts.offices} post offices round-robin, full demo network, ${opts.connections} clients × ${opts.duration} s, same run (\`npm run bench:bookings\`) | ${againstStaticText(slotFigures, staticFigures, BOUND)}; load average ${loadBefore.join(' / ')} before |`);
   console.log(`| ${race.attempts} concurrent bookings of one slot with capacity ${race.capacity}, over HTTP | ${race.succeeded} booked, ${race.refused} refused (409), ${race.other} other, in ${race.ms.toFixed(0)} ms; ${race.liveSeats} live seats in D1 |`);
   console.log('');
   log(`written ${opts.out}`);
-} catch (error) {
-  exitCode = 1;
-  console.error(`bench:bookings broke: ${(error as Error)?.stack ?? error}`);
-} finally {
-  if (server) {
-    await server.stop();
-    log('server stopped');
-  }
-  rmSync(workDir, { recursive: true, force: true });
-  process.exit(exitCode);
-}
+});

@@ -15,63 +15,24 @@
  * Prints medians, p90 and the ratio of medians; writes bench/results/home.json.
  * Exits 0 when the measurement ran, whatever the figures.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { and, asc, eq, isNotNull } from 'drizzle-orm';
 import { locationHours, locations } from '../db/schema';
 import { openDatabase } from '../scripts/local-db';
 import { newPool, send } from './mix/client';
-import { benchConfig, freePort, prepareState, run, type Server, startServer } from './mix/server';
-import { percentile } from './mix/stats';
+import { runRecord, runServerBench, serverBenchOptions, writeResults } from './mix/harness';
+import { run } from './mix/server';
+import { percentile, round } from './mix/stats';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const USAGE = 'usage: npm run bench:home -- [--requests 300] [--warmup 30] [--favourites 3] [--state DIR] [--port P] [--dist DIR] [--out FILE]';
 /** The issue's bound on the ratio of medians. */
 const BOUND = 1.5;
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-function options() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        requests: { type: 'string', default: '300' },
-        warmup: { type: 'string', default: '30' },
-        favourites: { type: 'string', default: '3' },
-        state: { type: 'string' },
-        port: { type: 'string' },
-        dist: { type: 'string', default: 'dist' },
-        out: { type: 'string', default: 'bench/results/home.json' },
-      },
-    }));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
-  const number = (name: 'requests' | 'warmup' | 'favourites' | 'port', min: number, max: number) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      console.error(`--${name} ${values[name]}: expected a whole number from ${min} to ${max}\n${USAGE}`);
-      process.exit(2);
-    }
-    return n;
-  };
-  return {
-    requests: number('requests', 10, 100_000),
-    warmup: number('warmup', 0, 10_000),
-    favourites: number('favourites', 1, 10),
-    state: values.state ? resolve(values.state) : undefined,
-    port: values.port ? number('port', 1, 65535) : undefined,
-    dist: resolve(values.dist!),
-    out: resolve(values.out!),
-  };
-}
-
-const opts = options();
-const log = (line: string) => console.error(`[bench:home ${new Date().toISOString().slice(11, 19)}] ${line}`);
+const opts = serverBenchOptions(USAGE, 'bench/results/home.json', {
+  requests: { default: 300, min: 10, max: 100_000 },
+  warmup: { default: 30, min: 0, max: 10_000 },
+  favourites: { default: 3, min: 1, max: 10 },
+});
 
 /** The first `count` active post offices of Paris's zone that publish hours, by id (read before the server opens the state). */
 async function officesWithHours(state: string, count: number): Promise<Array<{ id: string; name: string }>> {
@@ -122,29 +83,16 @@ async function signInWithFavourites(base: string, state: string, offices: Array<
   return session;
 }
 
-const round = (n: number | undefined) => (n === undefined ? null : Number(n.toFixed(2)));
 function figures(ms: number[]) {
   const sorted = [...ms].sort((a, b) => a - b);
-  return { count: sorted.length, p50_ms: round(percentile(sorted, 50)), p90_ms: round(percentile(sorted, 90)), min_ms: round(sorted[0]), max_ms: round(sorted.at(-1)) };
+  return { count: sorted.length, p50_ms: round(percentile(sorted, 50), 2), p90_ms: round(percentile(sorted, 90), 2), min_ms: round(sorted[0], 2), max_ms: round(sorted.at(-1), 2) };
 }
 
-const createdState = !opts.state;
-const workDir = mkdtempSync(join(tmpdir(), 'guichet-bench-home-'));
-const state = opts.state ?? join(workDir, 'state');
-let server: Server | undefined;
-let exitCode = 0;
-try {
-  const entry = join(opts.dist, 'server/entry.mjs');
-  const built = statSync(entry, { throwIfNoEntry: false });
-  if (!built) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-  log(`built Worker ${opts.dist} from ${built.mtime.toISOString()}; state ${state}${createdState ? ' (new, temporary)' : ' (reused)'}`);
-  await prepareState(state, log);
+await runServerBench('home', opts, async ({ state, built, log, start }) => {
   const offices = await officesWithHours(state, opts.favourites);
-  const port = opts.port ?? (await freePort());
-  server = await startServer({ config: benchConfig(workDir, false, opts.dist), state, port, readyTimeoutMs: 120_000 });
-  log(`wrangler dev answers on ${server.base}`);
+  const server = await start();
   // A browser posts the site's forms with its Origin, SITE_ORIGIN (localhost): Astro refuses any other.
-  const cookie = await signInWithFavourites(`http://localhost:${port}`, state, offices);
+  const cookie = await signInWithFavourites(`http://localhost:${new URL(server.base).port}`, state, offices);
   log(`signed in (code from the outbox), ${offices.length} favourite(s) added, the first ${offices[0]!.name}`);
   const pool = newPool(server.base, 1);
 
@@ -183,20 +131,8 @@ try {
   const out = figures(samples['signed out']);
   const inside = figures(samples['signed in']);
   const ratio = out.p50_ms && inside.p50_ms ? Number((inside.p50_ms / out.p50_ms).toFixed(2)) : null;
-  const git = (...args: string[]) => {
-    try {
-      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
-    } catch {
-      return null;
-    }
-  };
   const result = {
-    bench: 'home',
-    date: new Date().toISOString(),
-    commit: git('rev-parse', '--short', 'HEAD'),
-    working_tree_modified: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '',
-    dist_built_at: built.mtime.toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? null, cores: cpus().length, node: process.version },
+    ...runRecord('home', built),
     run: {
       requests_each: opts.requests, warmup_each: opts.warmup, favourites: opts.favourites, order: 'interleaved ABBA, one request at a time',
       signed_out: 'GET / with Cookie: x=1 (rendered, not from the edge)',
@@ -209,8 +145,7 @@ try {
     bound: BOUND,
     within_bound: ratio !== null && ratio <= BOUND,
   };
-  mkdirSync(dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
+  writeResults(opts.out, result);
   console.log(`\n## bench:home — ${opts.requests} requests each, interleaved, ${opts.favourites} favourite(s)\n`);
   console.log('| `/` | median | p90 | min | max |');
   console.log('|---|---|---|---|---|');
@@ -218,14 +153,4 @@ try {
   console.log(`| signed in | ${inside.p50_ms} ms | ${inside.p90_ms} ms | ${inside.min_ms} ms | ${inside.max_ms} ms |`);
   console.log(`\nRatio of medians, signed in / signed out: ${ratio} (bound ${BOUND}: ${result.within_bound ? 'PASS' : 'FAIL'})\n`);
   log(`written ${opts.out}`);
-} catch (error) {
-  exitCode = 1;
-  console.error(`bench:home broke: ${(error as Error)?.stack ?? error}`);
-} finally {
-  if (server) {
-    await server.stop();
-    log('server stopped');
-  }
-  rmSync(workDir, { recursive: true, force: true });
-  process.exit(exitCode);
-}
+});

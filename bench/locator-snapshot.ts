@@ -20,13 +20,13 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { openDatabase, PERSIST_DIR } from '../scripts/local-db';
 import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../tools/demo/network';
 import { buildGazetteer } from '../worker/locator/gazetteer';
 import { decodeSnapshot, publishLocatorSnapshot, readCurrentSnapshot, readNetworkTable } from '../worker/locator/snapshot';
+import { freePort } from './mix/server';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const BASELINE = process.env.BENCH_BASELINE ?? 'f435137';
@@ -120,15 +120,6 @@ function workingTreeBuild(): string {
         // listed but deleted in the working tree
       }
     }
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
   });
 }
 

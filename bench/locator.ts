@@ -13,22 +13,13 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import autocannon from 'autocannon';
 import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../tools/demo/network';
+import { load, type LoadFigures, stylesheetOf } from './mix/harness';
+import { freePort } from './mix/server';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function start(port: number): Promise<ChildProcess> {
   spawnSync('node_modules/.bin/wrangler', ['d1', 'migrations', 'apply', 'guichet', '--local', '--persist-to', '.wrangler/state'], { env });
@@ -49,40 +40,20 @@ async function start(port: number): Promise<ChildProcess> {
   throw new Error('wrangler dev did not start');
 }
 
-interface Figures { p50: number; p99: number; rps: number; errors: number; non2xx: number }
-
-function run(url: string, paths: string[]): Promise<Figures> {
-  let i = 0;
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url,
-        connections: CONNECTIONS,
-        duration: SECONDS,
-        requests: [{ setupRequest: (request: { path: string }) => ({ ...request, path: paths[i++ % paths.length] }) }],
-      },
-      (error: Error | null, result: any) => {
-        if (error) return reject(error);
-        resolve({ p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, errors: result.errors + result.timeouts, non2xx: result.non2xx });
-      },
-    );
-  });
-}
-
 const network = generateDemoNetwork(DEMO_SEED, DEMO_SIZE);
 const shuffled = (n: number, pick: (i: number) => string) => Array.from({ length: n }, (_, i) => pick((i * 7919) % network.length));
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const server = await start(port);
 try {
-  const css = /href="(\/_astro\/[^"]+\.css)"/.exec(await (await fetch(`${base}/`)).text())![1];
+  const css = await stylesheetOf(base);
   const coordinates = shuffled(2000, (i) => `/api/v1/locations/search?near=${network[i].latitude},${network[i].longitude}&services=parcel_pickup&open_now=true`);
   const communes = [...new Set(network.map((l) => l.commune))];
   const text = Array.from({ length: 2000 }, (_, i) => `/api/v1/locations/search?q=${encodeURIComponent(communes[(i * 7919) % communes.length])}`);
-  await run(base, coordinates.slice(0, 50)); // warm the isolate's gazetteer
-  const results: Record<string, Figures> = {};
+  await load(base, coordinates.slice(0, 50), SECONDS, CONNECTIONS); // warm the isolate's gazetteer
+  const results: Record<string, LoadFigures> = {};
   for (const [name, paths] of [['static', [css]], ['coordinates', coordinates], ['text', text]] as const) {
-    results[name] = await run(base, [...paths]);
+    results[name] = await load(base, [...paths], SECONDS, CONNECTIONS);
     const r = results[name];
     console.log(`${name.padEnd(12)} p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  ${r.rps.toFixed(0).padStart(6)} req/s  errors ${r.errors}  non-2xx ${r.non2xx}`);
   }

@@ -27,15 +27,14 @@
  * temporary state and print its path), --keep-search-limit (keep the
  * anonymous search limit, which 64 clients on one address would trip).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import type { Pool } from 'undici';
 import { readCatalogue } from './mix/catalogue';
 import { newPool, REQUEST_TIMEOUT_MS } from './mix/client';
+import { benchArgs, benchLog, builtWorker, git, serverFlags, writeResults } from './mix/harness';
 import { Probe, type ProbeResult } from './mix/probe';
 import { compactTable, KIND_ORDER, markdownTable, targetLines, targets } from './mix/report';
 import { benchConfig, createStaffToken, freePort, machineBusyCpuMs, prepareState, processTreeCpuMs, revokeStaffToken, type Server, startServer } from './mix/server';
@@ -45,70 +44,37 @@ import { Mix, SHARES, type Operation } from './mix/workload';
 const ROOT = resolve(import.meta.dirname, '..');
 const USAGE = 'usage: npm run bench:mix -- [--clients 64] [--duration 60] [--warmup 20] [--state DIR] [--port P] [--dist DIR] [--warm-offices 500] [--static-share 0.1] [--zipf 1] [--seed 1] [--probe-timeout 120] [--unloaded 20] [--out FILE] [--label TEXT] [--keep-state] [--keep-search-limit]';
 
-function options() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        clients: { type: 'string', default: '64' },
-        duration: { type: 'string', default: '60' },
-        warmup: { type: 'string', default: '20' },
-        state: { type: 'string' },
-        port: { type: 'string' },
-        dist: { type: 'string', default: 'dist' },
-        'warm-offices': { type: 'string', default: '500' },
-        'static-share': { type: 'string', default: '0.1' },
-        zipf: { type: 'string', default: '1' },
-        seed: { type: 'string', default: '1' },
-        'probe-timeout': { type: 'string', default: '120' },
-        unloaded: { type: 'string', default: '20' },
-        out: { type: 'string', default: 'bench/results/mix.json' },
-        label: { type: 'string', default: '' },
-        'keep-state': { type: 'boolean', default: false },
-        'keep-search-limit': { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
-  const number = (name: keyof typeof values, min: number, max: number, integer = true) => {
-    const n = Number(values[name]);
-    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-      console.error(`--${name} ${values[name]}: expected ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}\n${USAGE}`);
-      process.exit(2);
-    }
-    return n;
-  };
-  return {
-    clients: number('clients', 1, 1024),
-    duration: number('duration', 1, 3600),
-    warmup: number('warmup', 0, 3600),
-    state: values.state ? resolve(values.state) : undefined,
-    port: values.port ? number('port', 1, 65535) : undefined,
-    dist: resolve(values.dist!),
-    warmOffices: number('warm-offices', 0, 100_000),
-    staticShare: number('static-share', 0.01, 0.5, false),
-    zipf: number('zipf', 0, 3, false),
-    seed: number('seed', 0, 2 ** 31),
-    probeTimeout: number('probe-timeout', 5, 600),
-    unloaded: number('unloaded', 0, 600),
-    out: resolve(values.out!),
-    label: values.label!,
-    keepState: values['keep-state']!,
-    keepSearchLimit: values['keep-search-limit']!,
-  };
-}
-
-const opts = options();
-const log = (line: string) => console.error(`[bench:mix ${new Date().toISOString().slice(11, 19)}] ${line}`);
-const git = (...args: string[]) => {
-  try {
-    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
-  } catch {
-    return null;
-  }
+const args = benchArgs(USAGE, {
+  clients: { type: 'string', default: '64' },
+  duration: { type: 'string', default: '60' },
+  warmup: { type: 'string', default: '20' },
+  ...serverFlags('bench/results/mix.json'),
+  'warm-offices': { type: 'string', default: '500' },
+  'static-share': { type: 'string', default: '0.1' },
+  zipf: { type: 'string', default: '1' },
+  seed: { type: 'string', default: '1' },
+  'probe-timeout': { type: 'string', default: '120' },
+  unloaded: { type: 'string', default: '20' },
+  label: { type: 'string', default: '' },
+  'keep-state': { type: 'boolean', default: false },
+  'keep-search-limit': { type: 'boolean', default: false },
+});
+const opts = {
+  clients: args.number('clients', 1, 1024),
+  duration: args.number('duration', 1, 3600),
+  warmup: args.number('warmup', 0, 3600),
+  ...args.server(),
+  warmOffices: args.number('warm-offices', 0, 100_000),
+  staticShare: args.number('static-share', 0.01, 0.5, false),
+  zipf: args.number('zipf', 0, 3, false),
+  seed: args.number('seed', 0, 2 ** 31),
+  probeTimeout: args.number('probe-timeout', 5, 600),
+  unloaded: args.number('unloaded', 0, 600),
+  label: args.values.label!,
+  keepState: args.values['keep-state']!,
+  keepSearchLimit: args.values['keep-search-limit']!,
 };
+const log = benchLog('mix');
 
 /** Set by SIGINT/SIGTERM: the load and the probe stop, the cleanup still runs. */
 let interrupted = false;
@@ -183,9 +149,7 @@ let mix: Mix | undefined;
 let exitCode = 0;
 
 try {
-  const entry = join(opts.dist, 'server/entry.mjs');
-  const built = statSync(entry, { throwIfNoEntry: false });
-  if (!built) throw new Error(`${entry} is missing: run \`npm run build\` first`);
+  const built = builtWorker(opts.dist);
   log(`built Worker ${opts.dist} from ${built.mtime.toISOString()}; state ${state}${createdState ? ' (new, temporary)' : ' (reused)'}`);
 
   // Setup: the local D1 as `npm start` makes it, and a staff token, before the server opens it.
@@ -342,8 +306,7 @@ try {
     probe: probeResult,
     targets: targetList,
   };
-  mkdirSync(dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
+  writeResults(opts.out, result);
 
   const runningFor = ((performance.now() - begun) / 1000).toFixed(0);
   console.log(`\n## bench:mix — ${opts.clients} clients, ${seconds.toFixed(0)} s measured after ${opts.warmup} s warm-up (${runningFor} s of load in all), commit ${commit}${dirty ? ' (modified)' : ''}\n`);

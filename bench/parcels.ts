@@ -28,12 +28,6 @@
  * Prints the README rows and writes bench/results/parcels.json. Exits 0
  * when the measurement ran, whatever the figures.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { openDatabase } from '../scripts/local-db';
 import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../tools/demo/network';
 import { DEMO_PARCEL_COUNT, demoParcels, demoTrackingNumbers } from '../tools/demo/parcels';
@@ -44,10 +38,9 @@ import { signatureHeader } from '../worker/parcels/signature';
 import { readInstant } from '../worker/hours/instants';
 import { parseTrackingNumber } from '../worker/parcels/tracking-number';
 import { newPool, send } from './mix/client';
-import { benchConfig, freePort, prepareState, type Server, startServer } from './mix/server';
-import { percentile } from './mix/stats';
+import { againstStaticText, grouped, load, loadAverages, ratioFields, runRecord, runServerBench, serverBenchOptions, stylesheetOf, writeResults } from './mix/harness';
+import { percentile, round } from './mix/stats';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const USAGE = 'usage: npm run bench:parcels -- [--events 100000] [--clients 4] [--duration 20] [--connections 32] [--state DIR] [--port P] [--dist DIR] [--out FILE]';
 const BATCH = 500;
 const DUPLICATE_SHARE = 0.1;
@@ -56,48 +49,12 @@ const BOUND = 2;
 /** The baseline's rows carry their own carrier id: no clash with the ingested ones, and easy to delete. */
 const BASELINE_CARRIER = 'car_benchplain01';
 
-function options() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        events: { type: 'string', default: '100000' },
-        clients: { type: 'string', default: '4' },
-        duration: { type: 'string', default: '20' },
-        connections: { type: 'string', default: '32' },
-        state: { type: 'string' },
-        port: { type: 'string' },
-        dist: { type: 'string', default: 'dist' },
-        out: { type: 'string', default: 'bench/results/parcels.json' },
-      },
-    }));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
-  const number = (name: 'events' | 'clients' | 'duration' | 'connections' | 'port', min: number, max: number) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      console.error(`--${name} ${values[name]}: expected a whole number from ${min} to ${max}\n${USAGE}`);
-      process.exit(2);
-    }
-    return n;
-  };
-  return {
-    events: number('events', 1000, 2_000_000),
-    clients: number('clients', 1, 64),
-    duration: number('duration', 1, 600),
-    connections: number('connections', 1, 512),
-    state: values.state ? resolve(values.state) : undefined,
-    port: values.port ? number('port', 1, 65535) : undefined,
-    dist: resolve(values.dist!),
-    out: resolve(values.out!),
-  };
-}
-
-const opts = options();
-const log = (line: string) => console.error(`[bench:parcels ${new Date().toISOString().slice(11, 19)}] ${line}`);
-const round = (n: number | undefined | null, digits = 1) => (n === undefined || n === null ? null : Number(n.toFixed(digits)));
+const opts = serverBenchOptions(USAGE, 'bench/results/parcels.json', {
+  events: { default: 100_000, min: 1000, max: 2_000_000 },
+  clients: { default: 4, min: 1, max: 64 },
+  duration: { default: 20, min: 1, max: 600 },
+  connections: { default: 32, min: 1, max: 512 },
+});
 
 /**
  * The events to send: the journeys of demo parcels past the seeded ones
@@ -155,38 +112,9 @@ async function concurrently<T>(items: T[], clients: number, work: (item: T, inde
   return performance.now() - started;
 }
 
-interface LoadFigures { p50: number; p99: number; rps: number; requests: number; errors: number; non2xx: number }
-
-function load(base: string, paths: string[], seconds: number, connections: number): Promise<LoadFigures> {
-  let i = 0;
-  return new Promise((resolvePromise, reject) => {
-    autocannon(
-      { url: base, connections, duration: seconds, requests: [{ setupRequest: (request: { path: string }) => ({ ...request, path: paths[i++ % paths.length] }) }] },
-      (error: Error | null, result: any) => {
-        if (error) return reject(error);
-        resolvePromise({
-          p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, requests: result.requests.total,
-          errors: result.errors + result.timeouts, non2xx: result.non2xx,
-        });
-      },
-    );
-  });
-}
-
 /** Other work on the machine moves every figure here: the 1, 5 and 15-minute load averages are kept with them. */
-const loadBefore = loadavg().map((l) => round(l, 2));
-const createdState = !opts.state;
-const workDir = mkdtempSync(join(tmpdir(), 'guichet-bench-parcels-'));
-const state = opts.state ?? join(workDir, 'state');
-let server: Server | undefined;
-let exitCode = 0;
-try {
-  const entry = join(opts.dist, 'server/entry.mjs');
-  const built = statSync(entry, { throwIfNoEntry: false });
-  if (!built) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-  log(`built Worker ${opts.dist} from ${built.mtime.toISOString()}; state ${state}${createdState ? ' (new, temporary)' : ' (reused)'}`);
-  await prepareState(state, log);
-
+const loadBefore = loadAverages();
+await runServerBench('parcels', opts, async ({ state, built, log, start }) => {
   const now = new Date();
   const work = workload(opts.events, now);
   log(`workload: ${opts.events} events in ${work.batches.length} batches of ${BATCH}: ${work.distinct.length} distinct (${work.parcels} journeys) + ${work.again} sent again, shuffled`);
@@ -201,9 +129,7 @@ try {
     await close();
   }
 
-  const port = opts.port ?? (await freePort());
-  server = await startServer({ config: benchConfig(workDir, false, opts.dist), state, port, readyTimeoutMs: 120_000 });
-  log(`wrangler dev answers on ${server.base}`);
+  const server = await start();
 
   // Baseline: the same rows, plain inserts, through the same local D1 file (platform proxy), same batches and clients.
   const plain = await openDatabase({ persistTo: state });
@@ -251,8 +177,7 @@ try {
   }
 
   // The tracking page against the static asset.
-  const css = /href="(\/_astro\/[^"]+\.css)"/.exec(await (await fetch(`${server.base}/`)).text())?.[1];
-  if (!css) throw new Error('no stylesheet linked from /');
+  const css = await stylesheetOf(server.base);
   const tracking = demoTrackingNumbers(DEMO_PARCEL_COUNT).map((n) => `/suivi/${n}`);
   const probe = await fetch(`${server.base}${tracking[8]}`);
   const probeText = await probe.text();
@@ -263,7 +188,7 @@ try {
   // cache instead, a 20 s run over 3,000 parcels is almost only first views, and says nothing of how pages are answered after.
   const warmStarted = performance.now();
   await concurrently(tracking, opts.connections, async (path) => {
-    await (await fetch(`${server!.base}${path}`)).arrayBuffer();
+    await (await fetch(`${server.base}${path}`)).arrayBuffer();
   });
   const warm = { pages: tracking.length, seconds: round((performance.now() - warmStarted) / 1000, 1) };
   const again = await fetch(`${server.base}${tracking[8]}`);
@@ -279,21 +204,8 @@ try {
   const eventsPerSecond = opts.events / (ingestMs / 1000);
   const plainPerSecond = opts.events / (plainMs / 1000);
   const ingestRatio = ingestMs / plainMs;
-  const p99Ratio = trackingFigures.p99 / staticFigures.p99;
-  const git = (...args: string[]) => {
-    try {
-      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
-    } catch {
-      return null;
-    }
-  };
   const result = {
-    bench: 'parcels',
-    date: new Date().toISOString(),
-    commit: git('rev-parse', '--short', 'HEAD'),
-    working_tree_modified: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '',
-    dist_built_at: built.mtime.toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? null, cores: cpus().length, node: process.version, load_average_before: loadBefore, load_average_after: loadavg().map((l) => round(l, 2)) },
+    ...runRecord('parcels', built, loadBefore),
     server: 'wrangler dev (local workerd + D1/SQLite), same machine',
     ingestion: {
       events: opts.events, distinct: work.distinct.length, sent_again: work.again, journeys: work.parcels, batch: BATCH, requests: work.batches.length,
@@ -309,26 +221,14 @@ try {
     tracking_page: {
       paths: `/suivi/{n} over the ${tracking.length} demo parcels`, connections: opts.connections, seconds: opts.duration, probe: page,
       warm: { ...warm, what: 'every tracking page requested once before the measure (the edge cache then holds it)' },
-      static: { path: css, ...staticFigures }, tracking: trackingFigures, p99_ratio: round(p99Ratio, 2), bound: BOUND, within_bound: p99Ratio <= BOUND,
+      static: { path: css, ...staticFigures }, tracking: trackingFigures, ...ratioFields(trackingFigures.p99 / staticFigures.p99, BOUND),
     },
   };
-  mkdirSync(dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
+  writeResults(opts.out, result);
 
-  const n = (x: number) => Math.round(x).toLocaleString('en-US');
   console.log(`\n## bench:parcels — README rows\n`);
-  console.log(`| parcel events ingested: ${n(opts.events)} (${DUPLICATE_SHARE * 100} % sent twice, shuffled), signed batches of ${BATCH}, ${opts.clients} clients (\`npm run bench:parcels\`) | ${n(eventsPerSecond)} events/s (${(ingestMs / 1000).toFixed(1)} s); a plain insert of the same rows, ${BATCH} \`insert\` statements per D1 \`exec()\` into the same local D1 (platform proxy, not the Worker): ${n(plainPerSecond)} rows/s (${(plainMs / 1000).toFixed(1)} s); ingestion takes ${ingestRatio.toFixed(2)}× the plain insert |`);
-  console.log(`| tracking page \`/suivi/{n}\`, ${n(tracking.length)} demo parcels each seen once before, ${opts.connections} clients × ${opts.duration} s, same run | p50 ${trackingFigures.p50} ms, p99 ${trackingFigures.p99} ms, ${trackingFigures.rps.toFixed(0)} req/s, ${trackingFigures.errors + trackingFigures.non2xx} errors; static asset p99 ${staticFigures.p99} ms (p50 ${staticFigures.p50} ms, ${staticFigures.rps.toFixed(0)} req/s); p99 ratio ${p99Ratio.toFixed(2)} (target ≤ ${BOUND}: ${p99Ratio <= BOUND ? 'met' : 'NOT met'}) |`);
+  console.log(`| parcel events ingested: ${grouped(opts.events)} (${DUPLICATE_SHARE * 100} % sent twice, shuffled), signed batches of ${BATCH}, ${opts.clients} clients (\`npm run bench:parcels\`) | ${grouped(eventsPerSecond)} events/s (${(ingestMs / 1000).toFixed(1)} s); a plain insert of the same rows, ${BATCH} \`insert\` statements per D1 \`exec()\` into the same local D1 (platform proxy, not the Worker): ${grouped(plainPerSecond)} rows/s (${(plainMs / 1000).toFixed(1)} s); ingestion takes ${ingestRatio.toFixed(2)}× the plain insert |`);
+  console.log(`| tracking page \`/suivi/{n}\`, ${grouped(tracking.length)} demo parcels each seen once before, ${opts.connections} clients × ${opts.duration} s, same run | ${againstStaticText(trackingFigures, staticFigures, BOUND)} |`);
   console.log('');
   log(`written ${opts.out}`);
-} catch (error) {
-  exitCode = 1;
-  console.error(`bench:parcels broke: ${(error as Error)?.stack ?? error}`);
-} finally {
-  if (server) {
-    await server.stop();
-    log('server stopped');
-  }
-  rmSync(workDir, { recursive: true, force: true });
-  process.exit(exitCode);
-}
+});

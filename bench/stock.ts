@@ -28,69 +28,28 @@
  * Prints the README rows and writes bench/results/stock.json. Exits 0 when
  * the measurement ran, whatever the figures.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { customers } from '../db/schema';
 import { openDatabase } from '../scripts/local-db';
 import { demoCatalogue } from '../tools/demo/catalogue';
 import { openCustomerSession } from '../worker/accounts/sessions';
 import { DEFAULT_STOCK_SAFETY_UNITS } from '../worker/config';
 import { DEMO_SEED, DEMO_SIZE, generateDemoNetwork } from '../tools/demo/network';
-import { benchConfig, freePort, prepareState, type Server, startServer } from './mix/server';
-import { parseServerTiming, percentile } from './mix/stats';
+import { againstStaticText, figuresText, grouped, load, loadAverages, ratioFields, runRecord, runServerBench, serverBenchOptions, stylesheetOf, writeResults } from './mix/harness';
+import type { Server } from './mix/server';
+import { parseServerTiming, percentile, round } from './mix/stats';
 import { rng, zipf } from './mix/workload';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const USAGE = 'usage: npm run bench:stock -- [--duration 20] [--connections 32] [--paths 2000] [--state DIR] [--port P] [--dist DIR] [--out FILE]';
 /** The issue's bound on the availability query's p99 over the static asset's. */
 const BOUND = 2;
 /** The popular workload's draws: the same requests on every run. */
 const SEED = 1;
 
-function options() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        duration: { type: 'string', default: '20' },
-        connections: { type: 'string', default: '32' },
-        paths: { type: 'string', default: '2000' },
-        state: { type: 'string' },
-        port: { type: 'string' },
-        dist: { type: 'string', default: 'dist' },
-        out: { type: 'string', default: 'bench/results/stock.json' },
-      },
-    }));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
-  const number = (name: 'duration' | 'connections' | 'paths' | 'port', min: number, max: number) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      console.error(`--${name} ${values[name]}: expected a whole number from ${min} to ${max}\n${USAGE}`);
-      process.exit(2);
-    }
-    return n;
-  };
-  return {
-    duration: number('duration', 1, 600),
-    connections: number('connections', 1, 512),
-    paths: number('paths', 10, 100_000),
-    state: values.state ? resolve(values.state) : undefined,
-    port: values.port ? number('port', 1, 65535) : undefined,
-    dist: resolve(values.dist!),
-    out: resolve(values.out!),
-  };
-}
-
-const opts = options();
-const log = (line: string) => console.error(`[bench:stock ${new Date().toISOString().slice(11, 19)}] ${line}`);
-const round = (n: number | undefined | null, digits = 1) => (n === undefined || n === null ? null : Number(n.toFixed(digits)));
+const opts = serverBenchOptions(USAGE, 'bench/results/stock.json', {
+  duration: { default: 20, min: 1, max: 600 },
+  connections: { default: 32, min: 1, max: 512 },
+  paths: { default: 2000, min: 10, max: 100_000 },
+});
 
 /**
  * The availability requests: every counter product of the demo catalogue
@@ -114,24 +73,6 @@ function availabilityPaths(count: number): { spread: string[]; popular: string[]
   const communeRank = zipf(communeOrder.length, 1, random);
   const popular = Array.from({ length: count }, () => path(productOrder[productRank()]!, communeOrder[communeRank()]!));
   return { spread, popular, popularDistinct: new Set(popular).size, skus: skus.length, communes: communes.length };
-}
-
-interface LoadFigures { p50: number; p99: number; rps: number; requests: number; errors: number; non2xx: number }
-
-function load(base: string, paths: string[], seconds: number, connections: number): Promise<LoadFigures> {
-  let i = 0;
-  return new Promise((resolvePromise, reject) => {
-    autocannon(
-      { url: base, connections, duration: seconds, requests: [{ setupRequest: (request: { path: string }) => ({ ...request, path: paths[i++ % paths.length] }) }] },
-      (error: Error | null, result: any) => {
-        if (error) return reject(error);
-        resolvePromise({
-          p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, requests: result.requests.total,
-          errors: result.errors + result.timeouts, non2xx: result.non2xx,
-        });
-      },
-    );
-  });
 }
 
 /** What a sample of the availability answers hold and cost (one request at a time, before the load). */
@@ -230,27 +171,13 @@ async function reservationRace(server: Server, state: string): Promise<{ attempt
 }
 
 /** Other work on the machine moves every figure here: the 1, 5 and 15-minute load averages are kept with them. */
-const loadBefore = loadavg().map((l) => round(l, 2));
-const createdState = !opts.state;
-const workDir = mkdtempSync(join(tmpdir(), 'guichet-bench-stock-'));
-const state = opts.state ?? join(workDir, 'state');
-let server: Server | undefined;
-let exitCode = 0;
-try {
-  const entry = join(opts.dist, 'server/entry.mjs');
-  const built = statSync(entry, { throwIfNoEntry: false });
-  if (!built) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-  log(`built Worker ${opts.dist} from ${built.mtime.toISOString()}; state ${state}${createdState ? ' (new, temporary)' : ' (reused)'}`);
-  await prepareState(state, log);
-
+const loadBefore = loadAverages();
+await runServerBench('stock', opts, async ({ state, built, log, start }) => {
   const work = availabilityPaths(opts.paths);
   log(`workloads: ${opts.paths} availability requests over ${work.skus} counter products and ${work.communes} communes with a post office, popular (${work.popularDistinct} distinct) and spread (all distinct)`);
-  const port = opts.port ?? (await freePort());
-  server = await startServer({ config: benchConfig(workDir, false, opts.dist), state, port, readyTimeoutMs: 120_000 });
-  log(`wrangler dev answers on ${server.base}`);
+  const server = await start();
 
-  const css = /href="(\/_astro\/[^"]+\.css)"/.exec(await (await fetch(`${server.base}/`)).text())?.[1];
-  if (!css) throw new Error('no stylesheet linked from /');
+  const css = await stylesheetOf(server.base);
   const sample = await probe(server.base, work.spread);
   log(`probe: ${sample.with_holders}/${sample.requests} answers name holders (median ${sample.holders_median}); D1 rows read median ${sample.d1_rows_read_median}, max ${sample.d1_rows_read_max}; queries median ${sample.d1_queries_median}`);
   // Warm the isolate (network, schedules) on requests neither workload makes.
@@ -263,51 +190,26 @@ try {
   const spreadFigures = await load(server.base, work.spread, opts.duration, opts.connections);
   const race = await reservationRace(server, state);
 
-  const p99Ratio = availabilityFigures.p99 / staticFigures.p99;
   const spreadRatio = spreadFigures.p99 / staticFigures.p99;
-  const git = (...args: string[]) => {
-    try {
-      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
-    } catch {
-      return null;
-    }
-  };
   const result = {
-    bench: 'stock',
-    date: new Date().toISOString(),
-    commit: git('rev-parse', '--short', 'HEAD'),
-    working_tree_modified: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '',
-    dist_built_at: built.mtime.toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? null, cores: cpus().length, node: process.version, load_average_before: loadBefore, load_average_after: loadavg().map((l) => round(l, 2)) },
+    ...runRecord('stock', built, loadBefore),
     server: 'wrangler dev (local workerd + D1/SQLite), same machine; anonymous search limit lifted',
     availability: {
       paths: `/api/v1/products/{sku}/availability?q=<commune> (radius 10 km, limit 10): ${opts.paths} requests over ${work.skus} counter products × ${work.communes} communes`,
       connections: opts.connections, seconds: opts.duration, probe: sample,
       static: { path: css, ...staticFigures },
       availability: { workload: `popular: products and communes by Zipf-like popularity (s = 1, seed ${SEED}), ${work.popularDistinct} distinct requests`, ...availabilityFigures },
-      p99_ratio: round(p99Ratio, 2), bound: BOUND, within_bound: p99Ratio <= BOUND,
+      ...ratioFields(availabilityFigures.p99 / staticFigures.p99, BOUND),
       spread: { workload: 'spread: no two requests alike (the worst case, never reused)', ...spreadFigures, p99_ratio: round(spreadRatio, 2) },
     },
     reservations: race ?? 'not measured yet (reservationRace in bench/stock.ts)',
   };
-  mkdirSync(dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
+  writeResults(opts.out, result);
 
-  const n = (x: number) => Math.round(x).toLocaleString('en-US');
   console.log('\n## bench:stock — README rows\n');
-  console.log(`| availability \`/api/v1/products/{sku}/availability?q=<commune>\`, ${n(opts.paths)} requests drawn by popularity (Zipf-like, s = 1) over ${work.skus} counter products × ${n(work.communes)} communes (${n(work.popularDistinct)} distinct), full demo network, ${opts.connections} clients × ${opts.duration} s, same run (\`npm run bench:stock\`) | p50 ${availabilityFigures.p50} ms, p99 ${availabilityFigures.p99} ms, ${availabilityFigures.rps.toFixed(0)} req/s, ${availabilityFigures.errors + availabilityFigures.non2xx} errors; static asset p99 ${staticFigures.p99} ms (p50 ${staticFigures.p50} ms, ${staticFigures.rps.toFixed(0)} req/s); p99 ratio ${p99Ratio.toFixed(2)} (target ≤ ${BOUND}: ${p99Ratio <= BOUND ? 'met' : 'NOT met'}); load average ${loadBefore.join(' / ')} before |`);
-  console.log(`| same run, worst case: ${n(opts.paths)} requests no two alike (every product in turn, communes spread) | p50 ${spreadFigures.p50} ms, p99 ${spreadFigures.p99} ms, ${spreadFigures.rps.toFixed(0)} req/s, ${spreadFigures.errors + spreadFigures.non2xx} errors; p99 ratio ${spreadRatio.toFixed(2)} |`);
+  console.log(`| availability \`/api/v1/products/{sku}/availability?q=<commune>\`, ${grouped(opts.paths)} requests drawn by popularity (Zipf-like, s = 1) over ${work.skus} counter products × ${grouped(work.communes)} communes (${grouped(work.popularDistinct)} distinct), full demo network, ${opts.connections} clients × ${opts.duration} s, same run (\`npm run bench:stock\`) | ${againstStaticText(availabilityFigures, staticFigures, BOUND)}; load average ${loadBefore.join(' / ')} before |`);
+  console.log(`| same run, worst case: ${grouped(opts.paths)} requests no two alike (every product in turn, communes spread) | ${figuresText(spreadFigures)}; p99 ratio ${spreadRatio.toFixed(2)} |`);
   if (race) console.log(`| ${race.attempts} concurrent reservations against a stock of 10 | ${race.succeeded} succeeded, ${race.refused} refused (409), in ${race.ms.toFixed(0)} ms |`);
   console.log('');
   log(`written ${opts.out}`);
-} catch (error) {
-  exitCode = 1;
-  console.error(`bench:stock broke: ${(error as Error)?.stack ?? error}`);
-} finally {
-  if (server) {
-    await server.stop();
-    log('server stopped');
-  }
-  rmSync(workDir, { recursive: true, force: true });
-  process.exit(exitCode);
-}
+});

@@ -114,7 +114,8 @@ export interface KindSummary {
   meanBytes: number | null;
 }
 
-const round = (n: number | undefined | null, digits = 1) => (n === undefined || n === null ? null : Number(n.toFixed(digits)));
+/** `n` to `digits` decimals; null when unknown. */
+export const round = (n: number | undefined | null, digits = 1) => (n === undefined || n === null ? null : Number(n.toFixed(digits)));
 
 export function summarize(kind: string, samples: Sample[], seconds: number): Omit<KindSummary, 'p50Ratio' | 'p99Ratio'> {
   const answered = samples.filter((s) => s.status > 0);
