@@ -7,10 +7,13 @@
  * capacity it set, never from the listing code.
  */
 import { env } from 'cloudflare:workers';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { customers } from '../../db/schema';
 import type { ImportedLocation } from '../../tools/imports/open-data';
 import { openCustomerSession } from '../../worker/accounts/sessions';
+import { listingHoldsUntil } from '../../worker/bookings/bookings';
+import { HOLD_GRACE_MS } from '../../worker/bookings/store';
 import type { WeeklyRule } from '../../worker/hours/model';
 import { seedSchedules } from '../../worker/hours/store';
 import { addDays, instantAt, localParts } from '../../worker/hours/zoned-time';
@@ -157,6 +160,43 @@ describe('the slots listing at the edge', () => {
     seen = await listing(office.id, offerId);
     expect(seen.edge).toBe('miss');
     expect(seen.remaining.get(slot)).toBe(1);
+  });
+
+  it('is kept only until a hold it counts lapses, which writes nothing', async () => {
+    const { office, offerId } = await officeWithOffer(1);
+    const who = await newCustomer();
+    const day = nextWorkday();
+    const startsAt = instantAt(day, '16:00', ZONE).getTime();
+    const slot = `${day}T16:00`;
+    // A hold that lapsed 55 s ago: it still counts for the grace minute (HOLD_GRACE_MS), about 5 s more.
+    const now = Date.now();
+    const countsUntil = now - 55_000 + HOLD_GRACE_MS;
+    await d1.prepare(`insert into bookings (id, customer_id, location_id, offer_id, kind, starts_at, ends_at, status, hold_expires_at, request_key, created_at)
+      values ('RDV-EDGELAP1', ?1, ?2, ?3, 'appointment', ?4, ?5, 'held', ?6, 'edge-lapse-1', ?7)`)
+      .bind(who.id, office.id, offerId, startsAt, startsAt + 15 * 60_000, now - 55_000, now - 355_000).run();
+    expect((await listing(office.id, offerId)).remaining.get(slot)).toBe(0);
+    const kept = await listing(office.id, offerId);
+    expect(kept).toMatchObject({ edge: 'hit' });
+    expect(kept.remaining.get(slot)).toBe(0);
+    // Past the grace minute (and the edge's whole seconds), nothing written: the next listing is computed again and the seat is free.
+    await new Promise((resolve) => setTimeout(resolve, countsUntil - Date.now() + 1_500));
+    const after = await listing(office.id, offerId);
+    expect(after.edge).toBe('miss');
+    expect(after.remaining.get(slot)).toBe(1);
+  }, 20_000);
+
+  it('holds until its first slot starts or its earliest counted hold lapses, 15 minutes at most', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 0, max: 2_000_000_000_000 }),
+      fc.array(fc.integer({ min: 1, max: 3 * 3_600_000 }), { maxLength: 5 }),
+      fc.array(fc.option(fc.integer({ min: -HOLD_GRACE_MS + 1, max: 3_600_000 }), { nil: null }), { maxLength: 5 }),
+      (now, starts, holds) => {
+        const slots = [...starts].sort((a, b) => a - b).map((offset) => ({ startsAt: now + offset, endsAt: now + offset + 900_000, date: '', time: '' }));
+        const seats = holds.map((offset) => ({ startsAt: now, endsAt: now + 900_000, seats: 1, heldUntil: offset === null ? null : now + offset }));
+        const expected = Math.min(now + 15 * 60_000, ...starts.map((offset) => now + offset), ...holds.filter((o) => o !== null).map((o) => now + o! + 60_000));
+        expect(listingHoldsUntil(slots, seats, now)).toBe(expected);
+      },
+    ));
   });
 
   it('never keeps a refusal, an unknown parameter or a repeated one', async () => {

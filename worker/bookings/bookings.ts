@@ -39,7 +39,7 @@ import {
   BOOKING_HORIZON_DAYS, nearestSlots, type Slot, SLOT_REFUSAL_LABELS, type SlotRefusal, slotRefusal, slotsOf,
 } from './slots';
 import {
-  type BookingRecord, bookingByKey, bookingsAtOffice, bookingsOfCustomer, findBooking, findOffer, liveBookingsCount, liveHoldsCount, MAX_DURATION_MS,
+  type BookingRecord, bookingByKey, bookingsAtOffice, bookingsOfCustomer, findBooking, findOffer, HOLD_GRACE_MS, liveBookingsCount, liveHoldsCount, MAX_DURATION_MS,
   MAX_LIVE_BOOKINGS, MAX_LIVE_HOLDS, type OfferRecord, type SeatGroup, seatsBetween, takeSeat,
 } from './store';
 
@@ -149,8 +149,24 @@ function remainingOf(offer: OfferRecord, slots: readonly Slot[], seats: readonly
   });
 }
 
+/**
+ * A listing stays true until its first slot starts (it is then past) or a
+ * hold it counts lapses (a lapse writes nothing), and at most this long
+ * (the default `from`, today, moves at midnight). Every other change is a
+ * write that moves the edge key (worker/edge/resources.ts).
+ */
+export const SLOTS_FRESH_MAX_MS = 15 * 60_000;
+
+/** Until when a listing of `slots` read with `seats` at `now` stays true (see SLOTS_FRESH_MAX_MS). */
+export function listingHoldsUntil(slots: readonly Slot[], seats: readonly SeatGroup[], now: number): number {
+  let until = now + SLOTS_FRESH_MAX_MS;
+  if (slots.length > 0) until = Math.min(until, slots[0]!.startsAt);
+  for (const group of seats) if (group.heldUntil !== null) until = Math.min(until, group.heldUntil + HOLD_GRACE_MS);
+  return Math.max(now, until);
+}
+
 export type SlotsResult =
-  | { ok: true; location: LocationRow; offer: OfferRecord; from: string; days: number; slots: FreeSlot[] }
+  | { ok: true; location: LocationRow; offer: OfferRecord; from: string; days: number; slots: FreeSlot[]; holdsUntil: number }
   | OfficeRefusal | OfferProblem;
 
 /**
@@ -178,7 +194,7 @@ export async function slotsListing(db: Database, input: { locationId: string; of
   }
   const days = Math.min(input.days ?? BOOKING_HORIZON_DAYS, BOOKING_HORIZON_DAYS - offset);
   const slots = slotsOf(schedule, found.offer.durationMinutes, input.now, offset + days).filter((slot) => slot.date >= from);
-  return { ok: true, location, offer: found.offer, from, days, slots: remainingOf(found.offer, slots, seats) };
+  return { ok: true, location, offer: found.offer, from, days, slots: remainingOf(found.offer, slots, seats), holdsUntil: listingHoldsUntil(slots, seats, nowMs) };
 }
 
 /** The ALTERNATIVES_SHOWN free slots of `offer` nearest to `wanted` (ms), over the next BOOKING_HORIZON_DAYS: a full slot's refusal, a moved seat's message. */

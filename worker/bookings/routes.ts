@@ -22,6 +22,7 @@ import type { OfferKind } from '../../db/vocabulary';
 import { customerOnly, type CustomerEnv } from '../accounts/api-auth';
 import { database } from '../env';
 import { formatTime, localParts } from '../hours/zoned-time';
+import { FRESH_UNTIL_HEADER } from '../http/headers';
 import { invalidRequest, methodNotAllowed, Problem } from '../http/problem';
 import { validate } from '../http/validate';
 import { ProblemSchema } from '../locations/api-schema';
@@ -38,8 +39,11 @@ const problem = (description: string) => ({ description, content: { 'application
 const STAFF = { security: [{ bearer: [] }] };
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
-/** Seats move by the second: a listing is kept 30 s at most, anywhere. */
-/** With the edge's 10 s (worker/edge/resources.ts), 30 s at most in all: a lapsed hold, which writes nothing, shows free by then. */
+/**
+ * Seats move by the second: a browser keeps a listing 20 s at most. The
+ * edge keeps it under a key that any seat or offer write moves, and only
+ * until it stops being true (`holdsUntil`: a slot passes, a hold lapses).
+ */
 export const SLOTS_CACHE = 'public, max-age=15, stale-while-revalidate=5';
 
 const UNKNOWN_OFFICE = 'Bureau inconnu : vérifiez son identifiant.';
@@ -169,7 +173,7 @@ export const officeSlotRoutes = new Hono()
       tags: ['Pro services'],
       summary: 'Les créneaux d’une offre, avec les places restantes',
       description: 'The slots of offer `offer` from `from` (local date, default today) for `days` days (default and at most the next 4 weeks): '
-        + 'the office’s real hours (weekly rules, exceptions, public holidays) in its own time zone, on its 15-minute grid; `remaining` counts booked seats and holds (a lapsed hold for one more minute, the margin between clocks). Cached 30 s at most.',
+        + 'the office’s real hours (weekly rules, exceptions, public holidays) in its own time zone, on its 15-minute grid; `remaining` counts booked seats and holds (a lapsed hold for one more minute, the margin between clocks). A browser keeps it 20 s at most; the edge until a seat or the offer changes, or a slot passes, or a hold lapses.',
       responses: {
         200: { description: 'The slots', content: { 'application/json': { schema: resolver(SlotsSchema) } } },
         400: problem('Invalid or unknown `offer`, `from` outside the next 4 weeks, invalid `days`'), 404: problem('Unknown office'), 409: problem('The office takes no bookings'),
@@ -185,6 +189,8 @@ export const officeSlotRoutes = new Hono()
         throw invalid(result.field, result.reason);
       }
       c.header('cache-control', SLOTS_CACHE);
+      // The edge keeps it no longer than it holds; any seat or offer write moves its key before that.
+      c.header(FRESH_UNTIL_HEADER, new Date(result.holdsUntil).toISOString());
       return c.json({
         office_id: result.location.id, offer: presentOffer(result.offer), time_zone: result.location.timeZone, from: result.from, days: result.days,
         items: result.slots.map(presentFreeSlot),

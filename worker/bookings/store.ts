@@ -120,10 +120,17 @@ export async function liveHoldsCount(db: Database, customerId: string, now: numb
 }
 
 /** Seats taken at one start and end: a listing reads one row per slot occupied, not one per seat. */
-export interface SeatGroup { startsAt: number; endsAt: number; seats: number }
+export interface SeatGroup {
+  startsAt: number;
+  endsAt: number;
+  seats: number;
+  /** The earliest hold among them (its `hold_expires_at`); null when all are booked. It stops counting HOLD_GRACE_MS later, with no write. */
+  heldUntil: number | null;
+}
 
 /** The SQL of `seatsBetween` (?1 offer, ?2 lowest start, ?3 highest start excluded, ?4 listing's first start, ?5 now). Exported for the index test. */
-export const SEATS_BETWEEN_SQL = `select b.starts_at as startsAt, b.ends_at as endsAt, count(*) as seats from bookings b
+export const SEATS_BETWEEN_SQL = `select b.starts_at as startsAt, b.ends_at as endsAt, count(*) as seats,
+     min(case when b.status = 'held' then b.hold_expires_at end) as heldUntil from bookings b
      where b.offer_id = ?1 and b.starts_at >= ?2 and b.starts_at < ?3 and b.ends_at > ?4 and ${seatTaken('b', '?5')}
      group by b.starts_at, b.ends_at order by b.starts_at`;
 

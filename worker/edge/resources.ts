@@ -79,10 +79,10 @@ async function parcelDependency(d1: D1Database, trackingNumber: string): Promise
 const OFFICE_SLOTS = /^\/api\/v1\/offices\/([A-Za-z0-9]{1,32})\/slots$/;
 const SLOTS_QUERY = new Set(['offer', 'from', 'days']);
 /**
- * A slots listing is kept 10 s: seat writes change its key at once (the
- * seats version), but a hold that lapses writes nothing, and slots pass as
- * time goes. With the answer's own 15 s + 5 s, a lapsed hold shows free
- * within 30 s, as the API says.
+ * A slots listing says itself how long it holds (`Guichet-Fresh-Until`:
+ * until its first slot starts or a hold it counts lapses, which write
+ * nothing; 15 minutes at most); seat and offer writes change its key
+ * before that. This is only the fallback of an answer without it.
  */
 export const SLOTS_EDGE_TTL = 10;
 
