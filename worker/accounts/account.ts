@@ -20,6 +20,7 @@ import { historyInsert, historyOf } from './history';
 import {
   AddressSchema, INACTIVE_DELETE_MS, INACTIVE_WARN_MS, MAX_ADDRESSES, NameSchema, PhoneSchema, QuietHoursSchema, SESSION_IDLE_MS,
 } from './model';
+import { EXPIRED_FORM_MESSAGE } from './page-session';
 import { closeCustomerSession, csrfMatches, CUSTOMER_COOKIE_CLEARED, type CustomerSession } from './sessions';
 
 /** A refused change: the field at fault and why, in French. */
@@ -29,7 +30,7 @@ export interface FieldError {
 }
 export type Change = { ok: true } | { ok: false; status: 400 | 403; errors: FieldError[] };
 
-const EXPIRED_FORM: Change = { ok: false, status: 403, errors: [{ field: 'csrf', message: 'Formulaire expiré : rechargez la page et recommencez.' }] };
+const EXPIRED_FORM: Change = { ok: false, status: 403, errors: [{ field: 'csrf', message: EXPIRED_FORM_MESSAGE }] };
 const web = { channel: 'web' } as const;
 
 const issuesOf = (field: string, issues: v.BaseIssue<unknown>[]): FieldError[] => issues.map((issue) => {
