@@ -1,5 +1,5 @@
 /**
- * `npm run bench:bookings [-- --duration 20 --connections 32 --offices 300 --state DIR --port P --dist DIR --out FILE]`
+ * `npm run bench:bookings [-- --duration 20 --connections 32 --offices 300 --writes 4 --state DIR --port P --dist DIR --out FILE]`
  *
  * Issue 13's performance figures on the built Worker served by `wrangler
  * dev` on the full demo network (`npm run db:migrate && npm run db:seed`,
@@ -13,9 +13,14 @@
  *    with 2 advisors, deposit slots of 4 batches), and a seat is booked in
  *    one slot in three of their first week, so the listing counts real
  *    seats. Requests go round the offices and offers: no two consecutive
- *    ones alike. Listings are not stored at the edge (seats move by the
- *    second), so every request computes the slots from the office's hours
- *    and reads its seats. Target: ratio ≤ 2.
+ *    ones alike. The edge keeps a listing under its offer's seats version
+ *    (decision 96), so meanwhile `--writes` seat writes a second (half
+ *    bookings, half cancellations, through the API, by signed-in
+ *    customers, at random appointment offers) each move one offer's key,
+ *    and a sampler reads `Server-Timing` every 100 ms to report the share
+ *    of edge hits. 4 writes a second at 300 offices is about ten times
+ *    their busiest hour's pace (40 bookings a day each over 8 hours).
+ *    Target: ratio ≤ 2.
  * 2. 100 concurrent bookings of one slot with capacity 3, over HTTP, each
  *    customer signed in: how many got 201 (3 expected) and 409, the time,
  *    and the live seats the D1 then holds.
@@ -29,7 +34,7 @@ import { openCustomerSession } from '../worker/accounts/sessions';
 import { againstStaticText, load, loadAverages, ratioFields, runRecord, runServerBench, serverBenchOptions, stylesheetOf, writeResults } from './mix/harness';
 import type { Server } from './mix/server';
 
-const USAGE = 'usage: npm run bench:bookings -- [--duration 20] [--connections 32] [--offices 300] [--state DIR] [--port P] [--dist DIR] [--out FILE]';
+const USAGE = 'usage: npm run bench:bookings -- [--duration 20] [--connections 32] [--offices 300] [--writes 4] [--state DIR] [--port P] [--dist DIR] [--out FILE]';
 /** The issue's bound on the slots listing's p99 over the static asset's. */
 const BOUND = 2;
 /** Offers made by this bench carry this prefix: a rerun replaces them. */
@@ -40,6 +45,7 @@ const opts = serverBenchOptions(USAGE, 'bench/results/bookings.json', {
   duration: { default: 20, min: 1, max: 600 },
   connections: { default: 32, min: 1, max: 512 },
   offices: { default: 300, min: 1, max: 5000 },
+  writes: { default: 4, min: 0, max: 100 },
 });
 
 /** Two offers at each of the first `count` active post offices with weekly hours (earlier bench offers and their seats replaced). */
@@ -96,6 +102,88 @@ async function bookSome(base: string, state: string, offers: Array<{ office: str
   }
 }
 
+/** `count` new customers, each with a session cookie (`name=value`), made straight in the D1 while the server runs. */
+async function signedInCustomers(state: string, count: number, label: string): Promise<string[]> {
+  const cookies: string[] = [];
+  const { db, close } = await openDatabase({ persistTo: state });
+  try {
+    for (let i = 0; i < count; i++) {
+      const id = `${BENCH_CUSTOMER}${crypto.randomUUID()}`;
+      const at = new Date().toISOString();
+      await db.insert(customers).values({ id, email: `rdv.${label}.${i}.${Date.now()}@exemple.fr`, counterSalt: crypto.randomUUID(), createdAt: at, lastActiveAt: at });
+      const { cookie } = await openCustomerSession(db, { customerId: id, method: 'code', cookieHeader: null, now: new Date() });
+      cookies.push(cookie.split(';')[0]!);
+    }
+  } finally {
+    await close();
+  }
+  return cookies;
+}
+
+/** The `Origin` a customer's browser would send to `base` (its SITE_ORIGIN names localhost). */
+const originOf = (base: string) => new URL(base).origin.replace('127.0.0.1', 'localhost');
+
+interface Churn {
+  booked: number;
+  cancelled: number;
+  refused: number;
+  /** Listings sampled every 100 ms, and how many the edge answered. */
+  sampled: number;
+  hits: number;
+}
+
+/**
+ * While `until()` holds: `perSecond` seat writes a second (a booking of a
+ * random free slot of a random appointment offer, then its cancellation),
+ * and a listing sampled every 100 ms for its `Server-Timing` edge entry.
+ */
+async function churn(base: string, cookies: string[], offers: Array<{ office: string; offer: string; kind: string }>, paths: string[], perSecond: number, until: () => boolean): Promise<Churn> {
+  const figures: Churn = { booked: 0, cancelled: 0, refused: 0, sampled: 0, hits: 0 };
+  const appointments = offers.filter((o) => o.kind === 'appointment');
+  const origin = originOf(base);
+  const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
+  const sampler = (async () => {
+    while (until()) {
+      const answer = await fetch(`${base}${pick(paths)}`);
+      await answer.arrayBuffer();
+      figures.sampled++;
+      if (/edge;desc=hit/.test(answer.headers.get('server-timing') ?? '')) figures.hits++;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const writer = (async () => {
+    if (perSecond === 0 || appointments.length === 0) return;
+    // One booking and one cancellation per round: two writes.
+    const roundMs = 2000 / perSecond;
+    for (let round = 0; until(); round++) {
+      const started = performance.now();
+      const { office, offer } = pick(appointments);
+      const cookie = cookies[round % cookies.length]!;
+      const listing = (await (await fetch(`${base}/api/v1/offices/${office}/slots?offer=${offer}&days=7`)).json()) as { items: Array<{ starts_at: string; remaining: number }> };
+      const free = listing.items.filter((slot) => slot.remaining > 0);
+      if (free.length > 0) {
+        const made = await fetch(`${base}/api/v1/offices/${office}/appointments`, {
+          method: 'POST', headers: { 'content-type': 'application/json', origin, cookie, 'idempotency-key': crypto.randomUUID() },
+          body: JSON.stringify({ offer_id: offer, starts_at: pick(free).starts_at }),
+        });
+        if (made.status === 201) {
+          figures.booked++;
+          const { id } = (await made.json()) as { id: string };
+          const gone = await fetch(`${base}/api/v1/account/bookings/${id}`, { method: 'DELETE', headers: { origin, cookie } });
+          await gone.arrayBuffer();
+          if (gone.status === 204) figures.cancelled++;
+        } else {
+          await made.arrayBuffer();
+          figures.refused++;
+        }
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, roundMs - (performance.now() - started))));
+    }
+  })();
+  await Promise.all([sampler, writer]);
+  return figures;
+}
+
 /**
  * 100 signed-in customers book the same slot of an offer with capacity 3
  * at once (a fresh offer at the first office, its first free slot two days
@@ -105,27 +193,19 @@ async function bookingRace(server: Server, state: string, office: string): Promi
   const ATTEMPTS = 100;
   const CAPACITY = 3;
   const offer = `${BENCH_OFFER}race`;
-  const cookies: string[] = [];
   const { db, close } = await openDatabase({ persistTo: state });
   try {
-    const d1 = db.$client;
-    await d1.prepare(`insert into office_offers (id, location_id, kind, label, duration_minutes, capacity, active, updated_at, version) values (?, ?, 'appointment', 'Course', 15, ?, 1, ?, 1)`)
+    await db.$client.prepare(`insert into office_offers (id, location_id, kind, label, duration_minutes, capacity, active, updated_at, version) values (?, ?, 'appointment', 'Course', 15, ?, 1, ?, 1)`)
       .bind(offer, office, CAPACITY, Date.now()).run();
-    for (let i = 0; i < ATTEMPTS; i++) {
-      const id = `${BENCH_CUSTOMER}${crypto.randomUUID()}`;
-      const at = new Date().toISOString();
-      await db.insert(customers).values({ id, email: `rdv.course.${i}.${Date.now()}@exemple.fr`, counterSalt: crypto.randomUUID(), createdAt: at, lastActiveAt: at });
-      const { cookie } = await openCustomerSession(db, { customerId: id, method: 'code', cookieHeader: null, now: new Date() });
-      cookies.push(cookie.split(';')[0]!);
-    }
   } finally {
     await close();
   }
+  const cookies = await signedInCustomers(state, ATTEMPTS, 'course');
   const listing = (await (await fetch(`${server.base}/api/v1/offices/${office}/slots?offer=${offer}`)).json()) as { items: Array<{ starts_at: string }> };
   const twoDays = Date.now() + 2 * 86_400_000;
   const slot = listing.items.find((s) => Date.parse(s.starts_at) > twoDays);
   if (!slot) throw new Error(`no slot two days ahead at ${office}`);
-  const origin = new URL(server.base).origin.replace('127.0.0.1', 'localhost');
+  const origin = originOf(server.base);
   const started = performance.now();
   const statuses = await Promise.all(cookies.map((cookie) => fetch(`${server.base}/api/v1/offices/${office}/appointments`, {
     method: 'POST',
@@ -163,8 +243,15 @@ await runServerBench('bookings', opts, async ({ state, built, log, start }) => {
   await load(server.base, paths, 3, opts.connections);
   log(`static asset ${css}: ${opts.connections} clients × ${opts.duration} s`);
   const staticFigures = await load(server.base, [css], opts.duration, opts.connections);
-  log(`slots listing: ${opts.connections} clients × ${opts.duration} s over ${paths.length} offers`);
-  const slotFigures = await load(server.base, paths, opts.duration, opts.connections);
+  const writers = await signedInCustomers(state, 20, 'churn');
+  log(`slots listing: ${opts.connections} clients × ${opts.duration} s over ${paths.length} offers, ${opts.writes} seat writes a second`);
+  let loading = true;
+  const churning = churn(server.base, writers, offers, paths, opts.writes, () => loading);
+  const slotFigures = await load(server.base, paths, opts.duration, opts.connections).finally(() => {
+    loading = false;
+  });
+  const writes = await churning;
+  const hitShare = writes.sampled ? Math.round((1000 * writes.hits) / writes.sampled) / 10 : null;
   const race = await bookingRace(server, state, offers[0]!.office);
   const result = {
     ...runRecord('bookings', built, loadBefore),
@@ -174,13 +261,15 @@ await runServerBench('bookings', opts, async ({ state, built, log, start }) => {
       connections: opts.connections, seconds: opts.duration,
       static: { path: css, ...staticFigures },
       listing: slotFigures,
+      writes: { per_second: opts.writes, booked: writes.booked, cancelled: writes.cancelled, refused: writes.refused },
+      edge: { sampled: writes.sampled, hits: writes.hits, hit_percent: hitShare },
       ...ratioFields(slotFigures.p99 / staticFigures.p99, BOUND),
     },
     race,
   };
   writeResults(opts.out, result);
   console.log('\n## bench:bookings — README rows\n');
-  console.log(`| slots listing \`/api/v1/offices/{id}/slots?offer=…\` (4 weeks), ${paths.length} offers at ${opts.offices} post offices round-robin, full demo network, ${opts.connections} clients × ${opts.duration} s, same run (\`npm run bench:bookings\`) | ${againstStaticText(slotFigures, staticFigures, BOUND)}; load average ${loadBefore.join(' / ')} before |`);
+  console.log(`| slots listing \`/api/v1/offices/{id}/slots?offer=…\` (4 weeks), ${paths.length} offers at ${opts.offices} post offices round-robin, ${writes.booked} bookings and ${writes.cancelled} cancellations through the API meanwhile (${opts.writes} writes a second), full demo network, ${opts.connections} clients × ${opts.duration} s, same run (\`npm run bench:bookings\`) | ${againstStaticText(slotFigures, staticFigures, BOUND)}; edge hits ${hitShare ?? '–'} % of ${writes.sampled} sampled listings; load average ${loadBefore.join(' / ')} before |`);
   console.log(`| ${race.attempts} concurrent bookings of one slot with capacity ${race.capacity}, over HTTP | ${race.succeeded} booked, ${race.refused} refused (409), ${race.other} other, in ${race.ms.toFixed(0)} ms; ${race.liveSeats} live seats in D1 |`);
   console.log('');
   log(`written ${opts.out}`);
