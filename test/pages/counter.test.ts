@@ -14,7 +14,7 @@ import { createStaffToken } from '../../worker/staff/tokens';
 import { sessionCookieOverHttp, signInWithCode } from './accounts';
 import { axeViolations, launchChromium } from './chromium';
 import { office } from './fixtures';
-import { compressedWeight, executableScripts, PAGE_BUDGET_BYTES } from './gates';
+import { compressedWeight, executableScripts, fetchPage, PAGE_BUDGET_BYTES } from './gates';
 import { staffCookie, staffSignIn } from './staff-session';
 
 const baseUrl = inject('baseUrl');
@@ -35,15 +35,6 @@ async function giveName(email: string, name: string) {
   } finally {
     await close();
   }
-}
-
-/** A page as its reader gets it (with their cookie), and the stylesheets it links. */
-async function fetchWith(path: string, cookie: string) {
-  const response = await fetch(`${baseUrl}${path}`, { headers: { cookie }, redirect: 'manual' });
-  const html = await response.text();
-  const hrefs = [...html.matchAll(/<link[^>]*rel="stylesheet"[^>]*>/g)].map((m) => /href="([^"]+)"/.exec(m[0])![1]!);
-  const stylesheets = await Promise.all(hrefs.map(async (href) => (await fetch(new URL(href, baseUrl))).text()));
-  return { status: response.status, html, headers: response.headers, stylesheets };
 }
 
 const postForm = (path: string, cookie: string, fields: Record<string, string>) => fetch(`${baseUrl}${path}`, {
@@ -101,7 +92,7 @@ describe('recognised at the counter with the rotating code', () => {
     expect(signedOut.status).toBe(303);
     expect(signedOut.headers.get('location')).toBe('/connexion?suite=%2Fcompte%2Fguichet');
 
-    const page = await fetchWith('/compte/guichet', await sessionCookieOverHttp(`poids.${Date.now()}@exemple.fr`));
+    const page = await fetchPage(baseUrl, '/compte/guichet', await sessionCookieOverHttp(`poids.${Date.now()}@exemple.fr`));
     expect(page.status).toBe(200);
     expect(page.headers.get('cache-control')).toBe('private, no-store');
     expect(page.headers.get('vary')).toContain('Cookie');
@@ -113,7 +104,7 @@ describe('recognised at the counter with the rotating code', () => {
 
   it('keeps the clerk’s page small and script-free, and refuses a form without its CSRF token', async () => {
     const cookie = await staffCookie(counterToken);
-    const page = await fetchWith('/staff/guichet', cookie);
+    const page = await fetchPage(baseUrl, '/staff/guichet', cookie);
     expect(page.status).toBe(200);
     expect(page.headers.get('cache-control')).toBe('private, no-store');
     expect(executableScripts(page.html)).toEqual([]);
@@ -134,7 +125,7 @@ describe('recognised at the counter with the rotating code', () => {
       await close();
     }
     const cookie = await staffCookie(secret);
-    const csrf = csrfOf((await fetchWith('/staff/guichet', cookie)).html);
+    const csrf = csrfOf((await fetchPage(baseUrl, '/staff/guichet', cookie)).html);
     const bodies = new Set<string>();
     for (let i = 0; i < 10; i++) {
       const wrong = await postForm('/staff/guichet', cookie, { csrf, action: 'ouvrir', code: String(20_000_000 + i * 7919) });
@@ -149,7 +140,7 @@ describe('recognised at the counter with the rotating code', () => {
 
   it('gives each staff role only its own page', async () => {
     const clerk = await staffCookie(counterToken);
-    const closure = await fetchWith('/staff/fermeture', clerk);
+    const closure = await fetchPage(baseUrl, '/staff/fermeture', clerk);
     expect(closure.status).toBe(403);
     expect(closure.html).toContain('href="/staff/guichet"');
     expect(closure.html).not.toContain('name="location"');
@@ -157,7 +148,7 @@ describe('recognised at the counter with the rotating code', () => {
     expect(posted.status).toBe(403);
 
     const manager = await staffCookie(staffToken);
-    const counter = await fetchWith('/staff/guichet', manager);
+    const counter = await fetchPage(baseUrl, '/staff/guichet', manager);
     expect(counter.status).toBe(403);
     expect(counter.html).not.toContain('name="code"');
     expect(counter.html).toContain('href="/staff/fermeture"');

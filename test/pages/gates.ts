@@ -1,5 +1,8 @@
 /**
- * The sobriety gates every page must pass, as small reusable checks.
+ * The sobriety gates every page must pass, as small reusable checks, and
+ * how the page tests fetch a page as its reader gets it (with their
+ * cookie when signed in) together with the stylesheets it links.
+ * @module
  */
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 
@@ -13,8 +16,9 @@ export interface FetchedPage {
   stylesheets: string[];
 }
 
-export async function fetchPage(baseUrl: string, path: string): Promise<FetchedPage> {
-  const response = await fetch(`${baseUrl}${path}`, { redirect: 'manual' });
+/** `path` as its reader gets it, signed in when `cookie` (a `name=value` Cookie header) is given, with every stylesheet it links (each must answer 200). */
+export async function fetchPage(baseUrl: string, path: string, cookie?: string): Promise<FetchedPage> {
+  const response = await fetch(`${baseUrl}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
   const html = await response.text();
   const hrefs = [...html.matchAll(/<link[^>]*rel="stylesheet"[^>]*>/g)].map((m) => /href="([^"]+)"/.exec(m[0])?.[1] ?? '');
   const stylesheets = await Promise.all(

@@ -23,7 +23,8 @@ import { createStaffToken } from '../../worker/staff/tokens';
 import { sessionCookieOverHttp, signInWithCode } from './accounts';
 import { axeViolations, launchChromium } from './chromium';
 import { office } from './fixtures';
-import { compressedWeight, executableScripts, PAGE_BUDGET_BYTES } from './gates';
+import { compressedWeight, executableScripts, fetchPage, PAGE_BUDGET_BYTES } from './gates';
+import { staffCookie, staffSignIn } from './staff-session';
 
 const baseUrl = inject('baseUrl');
 const counterToken = inject('counterToken');
@@ -75,38 +76,11 @@ beforeAll(async () => {
 });
 afterAll(async () => browser?.close());
 
-async function staffSignIn(context: BrowserContext, secret: string): Promise<Page> {
-  const tab = await context.newPage();
-  await tab.goto(`${baseUrl}/staff/connexion`);
-  await tab.getByLabel('Jeton d’accès personnel').fill(secret);
-  await tab.getByRole('button', { name: 'Se connecter' }).click();
-  await tab.waitForURL(`${baseUrl}/staff/guichet`);
-  // The shared counter token may still hold a session from an earlier test: end it, to recognise the next customer.
+/** Signs in at the counter (the shared sign-in), then ends any session the shared counter token may still hold from an earlier test, to recognise the next customer. */
+async function signInAtCounter(context: BrowserContext, secret: string): Promise<Page> {
+  const tab = await staffSignIn(context, secret, { landing: '/staff/guichet' });
   if (await tab.getByRole('button', { name: 'Terminer' }).count()) await tab.getByRole('button', { name: 'Terminer' }).click();
   return tab;
-}
-
-/** A staff session over plain HTTP: the `Cookie` header to send. */
-async function staffCookie(secret: string): Promise<string> {
-  const form = await fetch(`${baseUrl}/staff/connexion`);
-  const signin = form.headers.getSetCookie().find((c) => c.startsWith('__Host-guichet-signin='))!.split(';')[0]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const signedIn = await fetch(`${baseUrl}/staff/connexion`, {
-    method: 'POST', redirect: 'manual',
-    headers: { origin: baseUrl, 'content-type': 'application/x-www-form-urlencoded', cookie: signin },
-    body: new URLSearchParams({ csrf, token: secret }),
-  });
-  expect(signedIn.status).toBe(303);
-  return signedIn.headers.getSetCookie().find((c) => c.startsWith('__Host-guichet-staff='))!.split(';')[0]!;
-}
-
-/** A page as its reader gets it (with their cookie), and the stylesheets it links. */
-async function fetchWith(path: string, cookie: string) {
-  const response = await fetch(`${baseUrl}${path}`, { headers: { cookie }, redirect: 'manual' });
-  const html = await response.text();
-  const hrefs = [...html.matchAll(/<link[^>]*rel="stylesheet"[^>]*>/g)].map((m) => /href="([^"]+)"/.exec(m[0])![1]!);
-  const stylesheets = await Promise.all(hrefs.map(async (href) => (await fetch(new URL(href, baseUrl))).text()));
-  return { status: response.status, html, headers: response.headers, stylesheets };
 }
 
 const postForm = (path: string, cookie: string, fields: Record<string, string>) => fetch(`${baseUrl}${path}`, {
@@ -119,7 +93,7 @@ const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)![1]!;
 
 /** The gates every page of this file passes, as its reader gets it. */
 async function expectGates(path: string, cookie: string, status = 200) {
-  const page = await fetchWith(path, cookie);
+  const page = await fetchPage(baseUrl, path, cookie);
   expect(page.status, path).toBe(status);
   expect(page.headers.get('cache-control'), path).toBe('private, no-store');
   expect(executableScripts(page.html), path).toEqual([]);
@@ -144,7 +118,7 @@ describe('the counter orders from the online catalogue, the customer reorders fr
 
     // The clerk recognises them at /staff/guichet, then opens the catalogue.
     const clerkContext = await browser.newContext({ javaScriptEnabled: false });
-    const desk = await staffSignIn(clerkContext, counterToken);
+    const desk = await signInAtCounter(clerkContext, counterToken);
     await desk.getByLabel('Code du client').fill(`${shown[1]} ${shown[2]}`);
     await desk.getByRole('button', { name: 'Reconnaître le client' }).click();
     await desk.waitForURL(`${baseUrl}/staff/guichet`);
@@ -251,7 +225,7 @@ describe('the counter orders from the online catalogue, the customer reorders fr
     expect(list.html).toContain('le paiement en ligne n’est pas encore ouvert');
     const forged = await postForm(path, cookie, { ...fields, csrf: 'forged', cle: `${key}-2` });
     expect(forged.status).toBe(403);
-    const withdrawn = await fetchWith(`/boutique/${ITEMS.tube.sku}/commander`, cookie);
+    const withdrawn = await fetchPage(baseUrl, `/boutique/${ITEMS.tube.sku}/commander`, cookie);
     expect(withdrawn.html).toContain('n’est plus vendu');
     expect(withdrawn.html).not.toContain('name="quantite"');
   });
@@ -284,7 +258,7 @@ describe('the counter orders from the online catalogue, the customer reorders fr
     const code = /\b(\d{4} \d{4})\b/.exec(await phone.locator('main').innerText())![1]!;
 
     const clerkContext = await browser.newContext({ bypassCSP: true });
-    const desk = await staffSignIn(clerkContext, counterToken);
+    const desk = await signInAtCounter(clerkContext, counterToken);
     await desk.getByLabel('Code du client').fill(code);
     await desk.getByRole('button', { name: 'Reconnaître le client' }).click();
     await desk.getByRole('button', { name: 'Terminer' }).waitFor();

@@ -18,7 +18,7 @@ import { createStaffToken } from '../../worker/staff/tokens';
 import { signInWithCode } from './accounts';
 import { axeViolations, launchChromium } from './chromium';
 import { demoParcelSet, office } from './fixtures';
-import { compressedWeight, executableScripts, PAGE_BUDGET_BYTES } from './gates';
+import { compressedWeight, executableScripts, fetchPage, PAGE_BUDGET_BYTES } from './gates';
 import { staffCookie, staffSignIn } from './staff-session';
 
 const baseUrl = inject('baseUrl');
@@ -87,15 +87,6 @@ async function arriveMany(locationId: string, count: number): Promise<void> {
     method: 'POST', headers: { 'content-type': 'application/json', 'guichet-signature': await signatureHeader(carrier.id, carrier.secret, body) }, body,
   });
   expect(await response.json()).toMatchObject({ rejected: 0 });
-}
-
-/** A page as its reader gets it (with their cookie), and the stylesheets it links. */
-async function fetchWith(path: string, cookie: string) {
-  const response = await fetch(`${baseUrl}${path}`, { headers: { cookie }, redirect: 'manual' });
-  const html = await response.text();
-  const hrefs = [...html.matchAll(/<link[^>]*rel="stylesheet"[^>]*>/g)].map((m) => /href="([^"]+)"/.exec(m[0])![1]!);
-  const stylesheets = await Promise.all(hrefs.map(async (href) => (await fetch(new URL(href, baseUrl))).text()));
-  return { status: response.status, html, headers: response.headers, stylesheets };
 }
 
 const postForm = (path: string, cookie: string, fields: Record<string, string>) => fetch(`${baseUrl}${path}`, {
@@ -184,7 +175,7 @@ describe('handing a parcel over at the counter', () => {
     // A busy office: the list shows its 100 oldest parcels, and the page still fits in 14 KB.
     await arriveMany(demoOffice, 100);
     const cookie = await staffCookie(clerkToken);
-    const page = await fetchWith('/staff/colis', cookie);
+    const page = await fetchPage(baseUrl, '/staff/colis', cookie);
     expect(page.status).toBe(200);
     expect(page.html.match(/aria-label="Remettre le colis /g)).toHaveLength(100);
     expect(page.headers.get('cache-control')).toBe('private, no-store');
@@ -209,7 +200,7 @@ describe('handing a parcel over at the counter', () => {
     // Another office's clerk: refused, told where the parcel is, and nothing is written.
     const elsewhere = await arrive(demoOffice, 'Y1');
     const otherClerk = await staffCookie(counterToken);
-    const refused = await postForm('/staff/colis', otherClerk, { csrf: /name="csrf" value="([^"]+)"/.exec((await fetchWith('/staff/colis', otherClerk)).html)![1]!, numero: elsewhere });
+    const refused = await postForm('/staff/colis', otherClerk, { csrf: /name="csrf" value="([^"]+)"/.exec((await fetchPage(baseUrl, '/staff/colis', otherClerk)).html)![1]!, numero: elsewhere });
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain(`Le colis ${elsewhere} attend à `);
     expect(((await (await fetch(`${baseUrl}/api/v1/parcels/${elsewhere}`)).json()) as { delivered: boolean }).delivered).toBe(false);
@@ -293,13 +284,13 @@ describe('"livré mais pas reçu"', () => {
     expect(await tab.getByRole('heading', { level: 2 }).innerText()).toBe(`Réclamation ${reference}`);
     expect(await tab.locator('main').innerText()).not.toContain('encore');
 
-    const staffPage = await fetchWith('/staff/reclamations', await staffCookie(clerkToken));
+    const staffPage = await fetchPage(baseUrl, '/staff/reclamations', await staffCookie(clerkToken));
     expect(staffPage.status).toBe(200);
     expect(staffPage.html).toContain(reference);
     expect(executableScripts(staffPage.html)).toEqual([]);
     expect(compressedWeight(staffPage)).toBeLessThanOrEqual(PAGE_BUDGET_BYTES);
     // The clerk of another office does not see it.
-    expect((await fetchWith('/staff/reclamations', await staffCookie(counterToken))).html).not.toContain(reference);
+    expect((await fetchPage(baseUrl, '/staff/reclamations', await staffCookie(counterToken))).html).not.toContain(reference);
     await context.close();
   });
 

@@ -21,7 +21,8 @@ import { demoCatalogue, demoStock, seedDemoCatalogue } from '../../tools/demo/ca
 import { outboxOf, sessionCookieOverHttp, signInWithCode } from './accounts';
 import { axeViolations, launchChromium } from './chromium';
 import { office, PARCEL_NETWORK } from './fixtures';
-import { compressedWeight, executableScripts, PAGE_BUDGET_BYTES } from './gates';
+import { compressedWeight, executableScripts, fetchPage, PAGE_BUDGET_BYTES } from './gates';
+import { staffSignIn } from './staff-session';
 
 const baseUrl = inject('baseUrl');
 const counterToken = inject('counterToken');
@@ -47,15 +48,6 @@ const textOf = (html: string) => decode(/<main[^>]*>([\s\S]*)<\/main>/.exec(html
 const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)![1]!;
 const keyOf = (html: string) => /name="cle" value="([^"]+)"/.exec(html)![1]!;
 const reservePath = (sku: string, id: string) => `/boutique/${sku}/reserver?lieu=${id}`;
-
-/** A page as its reader gets it (cookie, Origin on a form), weighed compressed with its stylesheets. */
-async function weighed(path: string, init: RequestInit = {}) {
-  const response = await fetch(`${baseUrl}${path}`, { redirect: 'manual', ...init });
-  const html = await response.text();
-  const hrefs = [...html.matchAll(/<link[^>]*rel="stylesheet"[^>]*>/g)].map((m) => /href="([^"]+)"/.exec(m[0])![1]!);
-  const stylesheets = await Promise.all(hrefs.map(async (href) => (await fetch(new URL(href, baseUrl))).text()));
-  return { status: response.status, headers: response.headers, html, weight: compressedWeight({ status: response.status, html, headers: response.headers, stylesheets }) };
-}
 
 const post = (path: string, body: Record<string, string>, cookie: string) =>
   fetch(`${baseUrl}${path}`, { method: 'POST', body: new URLSearchParams(body), headers: { origin: baseUrl, cookie }, redirect: 'manual' });
@@ -145,11 +137,7 @@ describe('reserving and collecting, in Chromium without JavaScript', () => {
 
     // A clerk of that office finds the second by the reference the customer reads out (as typed), and hands it over: « Remis ».
     const staffContext = await browser.newContext({ javaScriptEnabled: false });
-    const clerk = await staffContext.newPage();
-    await clerk.goto(`${baseUrl}/staff/connexion`);
-    await clerk.getByLabel('Jeton d’accès personnel').fill(counterToken);
-    await clerk.getByRole('button', { name: 'Se connecter' }).click();
-    await clerk.waitForURL(`${baseUrl}/staff/guichet`);
+    const clerk = await staffSignIn(staffContext, counterToken, { landing: '/staff/guichet' });
     await clerk.goto(`${baseUrl}/staff/retraits`);
     const waiting = await clerk.locator('#reservations').innerText();
     expect(waiting).toContain(`${reference} · 2 × ${product.name}`);
@@ -215,11 +203,7 @@ describe('accessibility', () => {
     await audit(tab, 'an unknown office');
 
     const staff = await browser.newContext({ bypassCSP: true });
-    const clerk = await staff.newPage();
-    await clerk.goto(`${baseUrl}/staff/connexion`);
-    await clerk.getByLabel('Jeton d’accès personnel').fill(counterToken);
-    await clerk.getByRole('button', { name: 'Se connecter' }).click();
-    await clerk.waitForURL(`${baseUrl}/staff/guichet`);
+    const clerk = await staffSignIn(staff, counterToken, { landing: '/staff/guichet' });
     await tab.goto(`${baseUrl}/compte/guichet`);
     const shown = /\b(\d{4}) (\d{4})\b/.exec(await tab.locator('main').innerText())!;
     await clerk.getByLabel('Code du client').fill(`${shown[1]}${shown[2]}`);
@@ -242,13 +226,13 @@ describe('accessibility', () => {
 describe('the reservation pages over HTTP', () => {
   it('sends a signed-out visitor to sign in and back, and keeps the pages private, script-free and small', async () => {
     const path = reservePath(product.sku, office.id);
-    const page = await weighed(path);
+    const page = await fetchPage(baseUrl, path);
     expect(page.status).toBe(200);
     expect(page.headers.get('cache-control')).toBe('private, no-store');
     const link = /<a href="([^"]+)">Connectez-vous pour réserver<\/a>/.exec(page.html)?.[1];
     expect(decode(link ?? '')).toBe(`/connexion?suite=${encodeURIComponent(path)}`);
     expect(executableScripts(page.html)).toEqual([]);
-    expect(page.weight).toBeLessThanOrEqual(PAGE_BUDGET_BYTES);
+    expect(compressedWeight(page)).toBeLessThanOrEqual(PAGE_BUDGET_BYTES);
     const signedOutPost = await fetch(`${baseUrl}${path}`, { method: 'POST', body: new URLSearchParams({ quantite: '1' }), headers: { origin: baseUrl }, redirect: 'manual' });
     expect(signedOutPost.status).toBe(303);
     expect(signedOutPost.headers.get('location')).toBe(`/connexion?suite=${encodeURIComponent(path)}`);
@@ -256,10 +240,10 @@ describe('the reservation pages over HTTP', () => {
 
     const cookie = await sessionCookieOverHttp(`reserve.http.${Date.now()}@exemple.fr`);
     for (const mine of [path, '/compte/reservations', '/']) {
-      const signedIn = await weighed(mine, { headers: { cookie } });
+      const signedIn = await fetchPage(baseUrl, mine, cookie);
       expect(signedIn.status, mine).toBe(200);
       expect(executableScripts(signedIn.html)).toEqual([]);
-      expect(signedIn.weight, mine).toBeLessThanOrEqual(PAGE_BUDGET_BYTES);
+      expect(compressedWeight(signedIn), mine).toBeLessThanOrEqual(PAGE_BUDGET_BYTES);
     }
   });
 

@@ -16,7 +16,7 @@ import { openCustomerSession } from '../../worker/accounts/sessions';
 import { createStaffToken } from '../../worker/staff/tokens';
 import { axeViolations, launchChromium } from './chromium';
 import { PAGE_TEST_NETWORK_SIZE } from './fixtures';
-import { compressedWeight, executableScripts, PAGE_BUDGET_BYTES } from './gates';
+import { compressedWeight, executableScripts, fetchPage, PAGE_BUDGET_BYTES } from './gates';
 import { staffCookie, staffSignIn } from './staff-session';
 
 const baseUrl = inject('baseUrl');
@@ -54,14 +54,6 @@ beforeAll(async () => {
 });
 afterAll(async () => browser?.close());
 
-async function fetchWith(path: string, cookie: string) {
-  const response = await fetch(`${baseUrl}${path}`, { headers: { cookie }, redirect: 'manual' });
-  const html = await response.text();
-  const hrefs = [...html.matchAll(/<link[^>]*rel="stylesheet"[^>]*>/g)].map((m) => /href="([^"]+)"/.exec(m[0])![1]!);
-  const stylesheets = await Promise.all(hrefs.map(async (href) => (await fetch(new URL(href, baseUrl))).text()));
-  return { status: response.status, html, headers: response.headers, stylesheets };
-}
-
 const hidden = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
 
 const postOffers = (cookie: string, fields: Record<string, string>) => fetch(`${baseUrl}/staff/offres?bureau=${office.id}`, {
@@ -93,7 +85,7 @@ describe('the office’s offers page (/staff/offres)', () => {
   it('shows an empty list to the manager, privately, within 14 KB and without script; adds an offer through the form', async () => {
     expect((await fetch(`${baseUrl}/staff/offres`, { redirect: 'manual' })).status).toBe(303);
     const cookie = await staffCookie(secrets.manager);
-    const page = await fetchWith('/staff/offres', cookie);
+    const page = await fetchPage(baseUrl, '/staff/offres', cookie);
     expect(page.status).toBe(200);
     expect(page.headers.get('cache-control')).toBe('private, no-store');
     expect(page.html).toContain(office.name);
@@ -110,7 +102,7 @@ describe('the office’s offers page (/staff/offres)', () => {
     expect(api.version).toBe(1);
     offerId = api.items[0]!.id;
 
-    const full = await fetchWith('/staff/offres', cookie);
+    const full = await fetchPage(baseUrl, '/staff/offres', cookie);
     const weight = compressedWeight(full);
     console.log(`/staff/offres with one offer: ${weight} bytes gzip (HTML and CSS)`);
     expect(weight).toBeLessThanOrEqual(PAGE_BUDGET_BYTES);
@@ -119,7 +111,7 @@ describe('the office’s offers page (/staff/offres)', () => {
 
   it('changes a capacity through the form; a forged CSRF token writes nothing', async () => {
     const cookie = await staffCookie(secrets.manager);
-    const page = await fetchWith('/staff/offres', cookie);
+    const page = await fetchPage(baseUrl, '/staff/offres', cookie);
     const version = hidden(page.html, 'version')!;
     const row = { 'id-0': offerId, 'type-0': 'appointment', 'libelle-0': 'Conseiller entreprises', 'duree-0': '30', 'active-0': '1' };
     const forged = await postOffers(cookie, { csrf: 'forged', version, ...row, 'capacite-0': '5' });
@@ -138,7 +130,7 @@ describe('the office’s offers page (/staff/offres)', () => {
 
   it('refuses a list based on a version someone changed meanwhile: says so, shows the current list, writes nothing', async () => {
     const cookie = await staffCookie(secrets.manager);
-    const page = await fetchWith('/staff/offres', cookie);
+    const page = await fetchPage(baseUrl, '/staff/offres', cookie);
     const read = hidden(page.html, 'version')!;
     // Someone else renames the offer through the API after the page was read.
     const api = await fetch(`${baseUrl}/api/v1/offices/${office.id}/offers`, {
@@ -165,7 +157,7 @@ describe('the office’s offers page (/staff/offres)', () => {
       method: 'PUT', headers: { authorization: `Bearer ${secrets.fullManager}`, 'content-type': 'application/json', 'if-match': '"0"' }, body: JSON.stringify({ items }),
     });
     expect(put.status).toBe(200);
-    const page = await fetchWith('/staff/offres', await staffCookie(secrets.fullManager));
+    const page = await fetchPage(baseUrl, '/staff/offres', await staffCookie(secrets.fullManager));
     expect(page.status).toBe(200);
     expect(page.html.match(/<fieldset>/g)).toHaveLength(21);
     expect(executableScripts(page.html)).toEqual([]);
@@ -175,19 +167,19 @@ describe('the office’s offers page (/staff/offres)', () => {
   });
 
   it('is refused to a clerk (role) and for an office outside the token’s scope, in French', async () => {
-    const clerkPage = await fetchWith('/staff/offres', await staffCookie(secrets.clerk));
+    const clerkPage = await fetchPage(baseUrl, '/staff/offres', await staffCookie(secrets.clerk));
     expect(clerkPage.status).toBe(403);
     expect(clerkPage.html).toContain('il faut un jeton de responsable (rôle hours)');
     expect(clerkPage.html).not.toContain('name="version"');
-    const outside = await fetchWith(`/staff/offres?bureau=${elsewhere.id}`, await staffCookie(secrets.manager));
+    const outside = await fetchPage(baseUrl, `/staff/offres?bureau=${elsewhere.id}`, await staffCookie(secrets.manager));
     expect(outside.status).toBe(403);
     expect(outside.html).toContain('Ce bureau n’est pas dans le périmètre de votre jeton.');
     expect(outside.html).not.toContain(elsewhere.name);
   });
 
   it('is linked from the pages each role lands on', async () => {
-    expect((await fetchWith('/staff/fermeture', await staffCookie(secrets.manager))).html).toContain('href="/staff/offres"');
-    expect((await fetchWith('/staff/guichet', await staffCookie(secrets.clerk))).html).toContain('href="/staff/rendez-vous"');
+    expect((await fetchPage(baseUrl, '/staff/fermeture', await staffCookie(secrets.manager))).html).toContain('href="/staff/offres"');
+    expect((await fetchPage(baseUrl, '/staff/guichet', await staffCookie(secrets.clerk))).html).toContain('href="/staff/rendez-vous"');
   });
 });
 
@@ -208,7 +200,7 @@ describe('the counter’s day (/staff/rendez-vous)', () => {
     expect(held.status).toBe(201);
     heldId = ((await held.json()) as { id: string }).id;
 
-    const page = await fetchWith(`/staff/rendez-vous?jour=${slot.date}`, await staffCookie(secrets.clerk));
+    const page = await fetchPage(baseUrl, `/staff/rendez-vous?jour=${slot.date}`, await staffCookie(secrets.clerk));
     expect(page.status).toBe(200);
     expect(page.headers.get('cache-control')).toBe('private, no-store');
     expect(executableScripts(page.html)).toEqual([]);
@@ -233,10 +225,10 @@ describe('the counter’s day (/staff/rendez-vous)', () => {
   });
 
   it('is refused for an office outside the token’s scope, and to a role that receives no customers', async () => {
-    const outside = await fetchWith(`/staff/rendez-vous?bureau=${elsewhere.id}`, await staffCookie(secrets.clerk));
+    const outside = await fetchPage(baseUrl, `/staff/rendez-vous?bureau=${elsewhere.id}`, await staffCookie(secrets.clerk));
     expect(outside.status).toBe(403);
     expect(outside.html).toContain('Ce bureau n’est pas dans le périmètre de votre jeton.');
-    const closures = await fetchWith('/staff/rendez-vous', await staffCookie(secrets.closures));
+    const closures = await fetchPage(baseUrl, '/staff/rendez-vous', await staffCookie(secrets.closures));
     expect(closures.status).toBe(403);
     expect(closures.html).toContain('Votre jeton ne permet pas de voir les rendez-vous d’un bureau');
     expect(closures.html).not.toContain('id="rendez-vous"');
@@ -246,7 +238,7 @@ describe('the counter’s day (/staff/rendez-vous)', () => {
 describe('a capacity below what is booked', () => {
   it('is refused next to its field, in French, and nothing is written; so is withdrawing the offer', async () => {
     const cookie = await staffCookie(secrets.manager);
-    const page = await fetchWith('/staff/offres', cookie);
+    const page = await fetchPage(baseUrl, '/staff/offres', cookie);
     const before = await apiOffers();
     const fields = { csrf: hidden(page.html, 'csrf')!, version: hidden(page.html, 'version')!, 'id-0': offerId, 'type-0': 'appointment', 'libelle-0': 'Conseiller des entreprises', 'duree-0': '30' };
     // Two seats (one booked, one held) start at the same time: a capacity of 1 would not hold them.

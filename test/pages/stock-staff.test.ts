@@ -14,7 +14,7 @@ import { demoCatalogue } from '../../tools/demo/catalogue';
 import { createStaffToken } from '../../worker/staff/tokens';
 import { axeViolations, launchChromium } from './chromium';
 import { PAGE_TEST_NETWORK_SIZE } from './fixtures';
-import { compressedWeight, executableScripts, PAGE_BUDGET_BYTES } from './gates';
+import { compressedWeight, executableScripts, fetchPage, PAGE_BUDGET_BYTES } from './gates';
 import { staffCookie, staffSignIn } from './staff-session';
 
 const baseUrl = inject('baseUrl');
@@ -55,14 +55,6 @@ beforeAll(async () => {
 });
 afterAll(async () => browser?.close());
 
-async function fetchWith(path: string, cookie: string) {
-  const response = await fetch(`${baseUrl}${path}`, { headers: { cookie }, redirect: 'manual' });
-  const html = await response.text();
-  const hrefs = [...html.matchAll(/<link[^>]*rel="stylesheet"[^>]*>/g)].map((m) => /href="([^"]+)"/.exec(m[0])![1]!);
-  const stylesheets = await Promise.all(hrefs.map(async (href) => (await fetch(new URL(href, baseUrl))).text()));
-  return { status: response.status, html, headers: response.headers, stylesheets };
-}
-
 const postForm = (cookie: string, fields: Record<string, string>) => fetch(`${baseUrl}/staff/stock`, {
   method: 'POST', redirect: 'manual', headers: { origin: baseUrl, 'content-type': 'application/x-www-form-urlencoded', cookie }, body: new URLSearchParams(fields),
 });
@@ -77,7 +69,7 @@ async function apiRow(sku: string) {
 describe('the office’s stock page', () => {
   it('lists the sheet, fits 14 KB with 20 products, runs no script, and is private', async () => {
     expect((await fetch(`${baseUrl}/staff/stock`, { redirect: 'manual' })).status).toBe(303);
-    const page = await fetchWith('/staff/stock', await staffCookie(clerk));
+    const page = await fetchPage(baseUrl, '/staff/stock', await staffCookie(clerk));
     expect(page.status).toBe(200);
     expect(page.headers.get('cache-control')).toBe('private, no-store');
     expect(page.html.match(/name="quantite"/g)).toHaveLength(sheet.length);
@@ -125,7 +117,7 @@ describe('the office’s stock page', () => {
 
   it('does not write over a count made meanwhile: it says so and shows the current one', async () => {
     const cookie = await staffCookie(clerk);
-    const page = await fetchWith('/staff/stock', cookie);
+    const page = await fetchPage(baseUrl, '/staff/stock', cookie);
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)![1]!;
     const other = sheet[7]!;
     const read = await apiRow(other.sku);
