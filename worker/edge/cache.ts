@@ -4,7 +4,8 @@
  * from the Workers Cache API under versioned keys, opens each request's D1
  * session, and says on every response what it cost (`Server-Timing`).
  *
- * A key is the address plus the versions its content depends on
+ * A copy is also kept in the isolate's memory (kept-answers.ts), read
+ * before the Cache API. A key is the address plus the versions its content depends on
  * (versions.ts), and for an answer about one row (a parcel) the state that
  * row is at, read per request by the plan's lookup (resources.ts), so a
  * change purges exactly what it touches: the next request asks for a key
@@ -21,6 +22,7 @@ import { FRESH_UNTIL_HEADER } from '../http/headers';
 import { SESSION_COOKIE } from '../staff/sessions';
 import { bookmarkOf, hasCredentials, hasStaffSession, STAFF_BOOKMARK_COOKIE, STAFF_BOOKMARK_HEADER, STAFF_BOOKMARK_MAX_AGE_S } from './bookmarks';
 import { BUILD_ID } from './build';
+import { keepAnswer, keptAnswer } from './kept-answers';
 import { meteredD1, serverTiming } from './meter';
 import { edgePlan, type EdgePlan } from './resources';
 import { inScope, newScope, type RequestScope, scopedD1, sessionBookmark } from './scope';
@@ -82,12 +84,15 @@ export function withEdgeCache(handler: Handler) {
         tag = `${versionTag(versions, { ...plan.scope, ...found.scope })}.${found.tag}`;
       }
       const key = `${config.SITE_ORIGIN}/.edge/${BUILD_ID}/${tag}${url.pathname}${sortedQuery(url)}`;
+      // This isolate's copy first (kept-answers.ts), then the data centre's.
+      const inMemory = keptAnswer(key, Date.now());
+      if (inMemory) return await fromCache(inMemory, request, scope, 'isolate');
       const cache = edgeCache();
       const stored = await cache.match(key);
-      if (stored) return await fromCache(stored, request, scope);
+      if (stored) return await fromCache(stored, request, scope, 'cache');
       const response = await handler(request, env, ctx);
       const ttl = edgeTtl(response, plan);
-      if (request.method === 'GET' && ttl > 0) ctx.waitUntil(cache.put(key, storedCopy(response.clone(), ttl)).catch((error: unknown) => console.error('edge put', String(error))));
+      if (request.method === 'GET' && ttl > 0) ctx.waitUntil(store(cache, key, storedCopy(response.clone(), ttl), ttl));
       return finish(response, 'miss', scope);
     });
   };
@@ -122,6 +127,17 @@ function edgeTtl(response: Response, plan: EdgePlan): number {
   return Number.isFinite(ttl) ? Math.max(0, Math.min(ttl, MAX_EDGE_TTL)) : 0;
 }
 
+/** The copy into this isolate's memory and the Cache API, read once: after the answer, in its `waitUntil`. */
+async function store(cache: Cache, key: string, copy: Response, ttl: number): Promise<void> {
+  try {
+    const body = await copy.arrayBuffer();
+    keepAnswer(key, copy, body, ttl, Date.now());
+    await cache.put(key, new Response(body, { status: copy.status, statusText: copy.statusText, headers: copy.headers }));
+  } catch (error) {
+    console.error('edge put', String(error));
+  }
+}
+
 function storedCopy(response: Response, ttl: number): Response {
   const headers = new Headers(response.headers);
   headers.set(CLIENT_CACHE_HEADER, headers.get('cache-control') ?? '');
@@ -131,12 +147,13 @@ function storedCopy(response: Response, ttl: number): Response {
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
-async function fromCache(stored: Response, request: Request, scope: RequestScope): Promise<Response> {
+/** A stored copy as sent, saying in `Server-Timing` whose copy it was: this isolate's or the Cache API's. */
+async function fromCache(stored: Response, request: Request, scope: RequestScope, copy: 'isolate' | 'cache'): Promise<Response> {
   const headers = new Headers(stored.headers);
   headers.set('cache-control', headers.get(CLIENT_CACHE_HEADER) ?? '');
   headers.delete(CLIENT_CACHE_HEADER);
   headers.delete('cf-cache-status');
-  headers.set('server-timing', serverTiming('hit', scope, false));
+  headers.set('server-timing', `${serverTiming('hit', scope, false)}, edge-copy;desc=${copy}`);
   const etag = headers.get('etag');
   const asked = request.headers.get('if-none-match');
   const notModified = etag !== null && asked !== null && asked.split(',').some((tag) => weak(tag.trim()) === weak(etag));
