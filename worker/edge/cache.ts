@@ -131,7 +131,7 @@ function edgeTtl(response: Response, plan: EdgePlan): number {
 async function store(cache: Cache, key: string, copy: Response, ttl: number): Promise<void> {
   try {
     const body = await copy.arrayBuffer();
-    keepAnswer(key, copy, body, ttl, Date.now());
+    await keepAnswer(key, copy, body, ttl, Date.now());
     await cache.put(key, new Response(body, { status: copy.status, statusText: copy.statusText, headers: copy.headers }));
   } catch (error) {
     console.error('edge put', String(error));
