@@ -269,7 +269,7 @@ await runServerBench('bookings', opts, async ({ state, built, log, start }) => {
   };
   writeResults(opts.out, result);
   console.log('\n## bench:bookings — README rows\n');
-  console.log(`| slots listing \`/api/v1/offices/{id}/slots?offer=…\` (4 weeks), ${paths.length} offers at ${opts.offices} post offices round-robin, ${writes.booked} bookings and ${writes.cancelled} cancellations through the API meanwhile (${opts.writes} writes a second), full demo network, ${opts.connections} clients × ${opts.duration} s, same run (\`npm run bench:bookings\`) | ${againstStaticText(slotFigures, staticFigures, BOUND)}; edge hits ${hitShare ?? '–'} % of ${writes.sampled} sampled listings; load average ${loadBefore.join(' / ')} before |`);
+  console.log(`| slots listing \`/api/v1/offices/{id}/slots?offer=…\` (4 weeks), ${paths.length} offers at ${opts.offices} post offices round-robin, ${writes.booked} bookings and ${writes.cancelled} cancellations through the API meanwhile (${((writes.booked + writes.cancelled) / opts.duration).toFixed(1)} writes a second; ${opts.writes} asked, each round waits for its answers), full demo network, ${opts.connections} clients × ${opts.duration} s, same run (\`npm run bench:bookings\`) | ${againstStaticText(slotFigures, staticFigures, BOUND)}; edge hits ${hitShare ?? '–'} % of ${writes.sampled} sampled listings; load average ${loadBefore.join(' / ')} before |`);
   console.log(`| ${race.attempts} concurrent bookings of one slot with capacity ${race.capacity}, over HTTP | ${race.succeeded} booked, ${race.refused} refused (409), ${race.other} other, in ${race.ms.toFixed(0)} ms; ${race.liveSeats} live seats in D1 |`);
   console.log('');
   log(`written ${opts.out}`);
