@@ -13,6 +13,7 @@ import { customers } from '../../db/schema';
 import type { ImportedLocation } from '../../tools/imports/open-data';
 import { openCustomerSession } from '../../worker/accounts/sessions';
 import { listingHoldsUntil } from '../../worker/bookings/bookings';
+import { forgetKeptAnswers } from '../../worker/edge/kept-answers';
 import { HOLD_GRACE_MS } from '../../worker/bookings/store';
 import type { WeeklyRule } from '../../worker/hours/model';
 import { seedSchedules } from '../../worker/hours/store';
@@ -73,7 +74,7 @@ async function officeWithOffer(capacity: number) {
   return { office, manager, version, offerId };
 }
 
-type Listing = { edge: string | undefined; remaining: Map<string, number> };
+type Listing = { edge: string | undefined; copy: string | undefined; remaining: Map<string, number> };
 /** One listing: whether the edge answered, and the seats left per local `date Thh:mm`. */
 async function listing(officeId: string, offerId: string, query = ''): Promise<Listing> {
   const response = await request(`/api/v1/offices/${officeId}/slots?offer=${offerId}${query}`);
@@ -81,6 +82,7 @@ async function listing(officeId: string, offerId: string, query = ''): Promise<L
   const body = await response.json() as { items: Array<{ date: string; time: string; remaining: number }> };
   return {
     edge: /edge;desc=(\w+)/.exec(response.headers.get('server-timing') ?? '')?.[1],
+    copy: /edge-copy;desc=(\w+)/.exec(response.headers.get('server-timing') ?? '')?.[1],
     remaining: new Map(body.items.map((slot) => [`${slot.date}T${slot.time}`, slot.remaining])),
   };
 }
@@ -100,6 +102,10 @@ describe('the slots listing at the edge', () => {
     const again = await listing(office.id, offerId);
     expect(again.edge).toBe('hit');
     expect(again.remaining).toEqual(first.remaining);
+    // Kept in the isolate only (decision 96): once it forgets, the listing is computed again, not found in the Cache API.
+    expect(again.copy).toBe('isolate');
+    forgetKeptAnswers();
+    expect((await listing(office.id, offerId)).edge).toBe('miss');
 
     const who = await newCustomer();
     const made = await bookSlot(office.id, offerId, who, slot);

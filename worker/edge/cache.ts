@@ -87,8 +87,8 @@ export function withEdgeCache(handler: Handler) {
       // This isolate's copy first (kept-answers.ts), then the data centre's.
       const inMemory = keptAnswer(key, Date.now());
       if (inMemory) return await fromCache(inMemory, request, scope, 'isolate');
-      const cache = edgeCache();
-      const stored = await cache.match(key);
+      const cache = plan.isolateOnly ? undefined : edgeCache();
+      const stored = await cache?.match(key);
       if (stored) return await fromCache(stored, request, scope, 'cache');
       const response = await handler(request, env, ctx);
       const ttl = edgeTtl(response, plan);
@@ -127,12 +127,12 @@ function edgeTtl(response: Response, plan: EdgePlan): number {
   return Number.isFinite(ttl) ? Math.max(0, Math.min(ttl, MAX_EDGE_TTL)) : 0;
 }
 
-/** The copy into this isolate's memory and the Cache API, read once: after the answer, in its `waitUntil`. */
-async function store(cache: Cache, key: string, copy: Response, ttl: number): Promise<void> {
+/** The copy into this isolate's memory and (unless the plan keeps it there only) the Cache API, read once: after the answer, in its `waitUntil`. */
+async function store(cache: Cache | undefined, key: string, copy: Response, ttl: number): Promise<void> {
   try {
     const body = await copy.arrayBuffer();
     await keepAnswer(key, copy, body, ttl, Date.now());
-    await cache.put(key, new Response(body, { status: copy.status, statusText: copy.statusText, headers: copy.headers }));
+    await cache?.put(key, new Response(body, { status: copy.status, statusText: copy.statusText, headers: copy.headers }));
   } catch (error) {
     console.error('edge put', String(error));
   }

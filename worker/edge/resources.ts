@@ -28,6 +28,11 @@ export interface EdgePlan {
    * undefined: nothing to keep (the app answers, e.g. a 404).
    */
   lookup?: (d1: D1Database) => Promise<EdgeDependency | undefined>;
+  /**
+   * Kept only in the isolate (worker/edge/kept-answers.ts), never put in
+   * the data centre's cache: an office's slots listing (decision 96).
+   */
+  isolateOnly?: boolean;
 }
 
 /** What a lookup found: a state to name in the key, and versions the answer also depends on. */
@@ -102,7 +107,7 @@ function slotsPlan(url: URL, locationId: string): EdgePlan | undefined {
   const offer = url.searchParams.get('offer');
   if (!offer || offer.length > 40 || url.searchParams.getAll('offer').length > 1) return undefined;
   for (const name of url.searchParams.keys()) if (!SLOTS_QUERY.has(name)) return undefined;
-  return { scope: { location: locationId }, ttl: SLOTS_EDGE_TTL, lookup: (d1) => slotsDependency(d1, locationId, offer) };
+  return { scope: { location: locationId }, ttl: SLOTS_EDGE_TTL, lookup: (d1) => slotsDependency(d1, locationId, offer), isolateOnly: true };
 }
 
 const LOCATION_API = /^\/api\/v1\/locations\/([A-Za-z0-9]{1,32})(\/hours|\/status|\/hours\/google)?$/;
