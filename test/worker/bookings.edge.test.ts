@@ -128,7 +128,7 @@ describe('the slots listing at the edge', () => {
     expect(afterCapacity.remaining.get(slot)).toBe(3);
   });
 
-  it('moves its key with a seat written by any path: inserted, updated or deleted in SQL (the triggers of migration 0016)', async () => {
+  it('moves its key with a seat written by any path: inserted, updated or deleted in SQL, or by an account deletion’s cascade (the triggers of migration 0016)', async () => {
     const { office, offerId } = await officeWithOffer(1);
     const who = await newCustomer();
     const day = nextWorkday();
@@ -163,6 +163,19 @@ describe('the slots listing at the edge', () => {
     expect((await listing(office.id, offerId)).remaining.get(slot)).toBe(0);
     await d1.prepare('delete from bookings where id = ?1').bind('RDV-EDGESQL1').run();
     expect(await seatsVersion()).toBe(before + 4);
+    seen = await listing(office.id, offerId);
+    expect(seen.edge).toBe('miss');
+    expect(seen.remaining.get(slot)).toBe(1);
+
+    // An account deleted: its seats go by the foreign key's cascade, and the triggers fire for them too.
+    await d1.prepare(`insert into bookings (id, customer_id, location_id, offer_id, kind, starts_at, ends_at, status, hold_expires_at, request_key, created_at)
+      values ('RDV-EDGESQL2', ?1, ?2, ?3, 'appointment', ?4, ?5, 'booked', ?6, 'edge-sql-2', ?6)`)
+      .bind(who.id, office.id, offerId, startsAt, startsAt + 15 * 60_000, now).run();
+    expect((await listing(office.id, offerId)).remaining.get(slot)).toBe(0);
+    expect((await listing(office.id, offerId)).edge).toBe('hit');
+    await d1.prepare('delete from customers where id = ?1').bind(who.id).run();
+    expect(await d1.prepare('select count(*) as n from bookings where id = ?1').bind('RDV-EDGESQL2').first<{ n: number }>()).toEqual({ n: 0 });
+    expect(await seatsVersion()).toBe(before + 6);
     seen = await listing(office.id, offerId);
     expect(seen.edge).toBe('miss');
     expect(seen.remaining.get(slot)).toBe(1);

@@ -12,17 +12,31 @@
  * the headers and the body's bytes), never a Response or a stream: each
  * request gets its own Response over its own copy of the bytes (Workers
  * discipline). Bodies are kept gzipped (a listing's JSON shrinks about
- * tenfold, so a few thousand fit) and inflated per request by the
- * runtime's native DecompressionStream. Bounded:
- * {@link KEPT_ANSWERS_MAX_BYTES} of gzipped bodies in all, least recently
- * used dropped first; an answer over {@link KEPT_ANSWER_MAX_BYTES} is left
- * to the Cache API.
+ * tenfold, so about a thousand fit) and inflated per request by the
+ * runtime's native DecompressionStream.
+ *
+ * Bounded, whatever the addresses asked (any query string makes a key of
+ * its own): every entry counts its gzipped body, its key, its headers and
+ * {@link ENTRY_OVERHEAD_BYTES}, within {@link KEPT_ANSWERS_MAX_BYTES} in
+ * all and {@link MAX_KEPT_ANSWERS} entries, least recently used dropped
+ * first, and expired entries are dropped as new ones come. A flood of
+ * distinct addresses only costs misses. An answer larger than
+ * {@link KEPT_ANSWER_MAX_BYTES} gzipped is not kept here (the Cache API
+ * still may, unless its plan says `isolateOnly`).
  */
 
-/** All kept bodies together, gzipped: the isolate also keeps the network, its hours and hot shelves (128 MB in all). */
+/** All entries together (bodies gzipped, keys, headers): the isolate also keeps the network, its hours and hot shelves (128 MB in all). */
 export const KEPT_ANSWERS_MAX_BYTES = 8 * 1024 * 1024;
-/** One answer at most, as sent: a 4 weeks' listing is under 100 kB. */
-export const KEPT_ANSWER_MAX_BYTES = 256 * 1024;
+/** Entries at most, however small. */
+export const MAX_KEPT_ANSWERS = 4_000;
+/** One answer at most, gzipped: a 4 weeks' listing of an office open round the clock is about 30 kB. */
+export const KEPT_ANSWER_MAX_BYTES = 128 * 1024;
+/** An answer is not even compressed past this size as sent. */
+const RAW_MAX_BYTES = 2 * 1024 * 1024;
+/** What an entry costs beyond its bytes: the Map slot, the objects, the typed array. */
+export const ENTRY_OVERHEAD_BYTES = 512;
+/** Expired entries looked at (oldest first) each time one is kept. */
+const SWEEP_PER_KEEP = 8;
 
 interface KeptAnswer {
   status: number;
@@ -31,6 +45,8 @@ interface KeptAnswer {
   /** The body, gzipped. */
   gzipped: Uint8Array;
   expiresAt: number;
+  /** What it counts against the bound. */
+  cost: number;
 }
 
 // Insertion order is recency: a hit moves its entry to the end.
@@ -53,23 +69,35 @@ export function keptAnswer(key: string, now: number): Response | undefined {
 
 /** Keeps `body` with `response`'s status and headers under `key` for `ttlSeconds` from `now`. */
 export async function keepAnswer(key: string, response: Response, body: ArrayBuffer, ttlSeconds: number, now: number): Promise<void> {
-  if (body.byteLength > KEPT_ANSWER_MAX_BYTES || ttlSeconds <= 0) return;
+  if (body.byteLength > RAW_MAX_BYTES || ttlSeconds <= 0) return;
   const gzipped = new Uint8Array(await new Response(new Response(body.slice(0)).body!.pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
+  if (gzipped.byteLength > KEPT_ANSWER_MAX_BYTES) return;
+  const headers = [...response.headers];
+  const cost = gzipped.byteLength + key.length * 2 + headers.reduce((sum, [name, value]) => sum + (name.length + value.length) * 2, 0) + ENTRY_OVERHEAD_BYTES;
   const previous = kept.get(key);
   if (previous) drop(key, previous);
-  const entry: KeptAnswer = {
-    status: response.status, statusText: response.statusText, headers: [...response.headers], gzipped, expiresAt: now + ttlSeconds * 1000,
-  };
-  kept.set(key, entry);
-  keptBytes += entry.gzipped.byteLength;
+  sweepExpired(now);
+  kept.set(key, { status: response.status, statusText: response.statusText, headers, gzipped, expiresAt: now + ttlSeconds * 1000, cost });
+  keptBytes += cost;
   for (const [oldest, old] of kept) {
-    if (keptBytes <= KEPT_ANSWERS_MAX_BYTES) break;
+    if (keptBytes <= KEPT_ANSWERS_MAX_BYTES && kept.size <= MAX_KEPT_ANSWERS) break;
     drop(oldest, old);
   }
 }
 
-/** Gzipped bytes kept now (tests, and the bound's check). */
+/** Drops the expired among the least recently used few: dead answers do not hold the room of live ones. */
+function sweepExpired(now: number): void {
+  let looked = 0;
+  for (const [key, entry] of kept) {
+    if (looked++ >= SWEEP_PER_KEEP) break;
+    if (now >= entry.expiresAt) drop(key, entry);
+  }
+}
+
+/** What the kept entries count against the bound now (tests). */
 export const keptAnswersBytes = () => keptBytes;
+/** How many entries are kept now (tests). */
+export const keptAnswersCount = () => kept.size;
 
 /** Forgets every kept answer (tests). */
 export function forgetKeptAnswers(): void {
@@ -79,5 +107,5 @@ export function forgetKeptAnswers(): void {
 
 function drop(key: string, entry: KeptAnswer): void {
   kept.delete(key);
-  keptBytes -= entry.gzipped.byteLength;
+  keptBytes -= entry.cost;
 }
